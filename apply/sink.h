@@ -1,0 +1,40 @@
+// The Sink interface (DESIGN.md §3). One applier thread owns one sink; a sink is
+// not called from more than one thread.
+#ifndef TIDEMARK_APPLY_SINK_H_
+#define TIDEMARK_APPLY_SINK_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tidemark/v1/journal.pb.h"
+
+namespace tidemark {
+
+// Entries read from the journal, in journal order: entries[i] has offset first_offset + i.
+struct JournalBatch {
+  uint64_t first_offset = 0;
+  std::vector<v1::JournalEntry> entries;
+  uint64_t end_offset() const { return first_offset + entries.size(); }
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // The checkpoint this sink has durably applied: nullopt when it has applied
+  // nothing yet. Database sinks read it from the target; others from the
+  // pipeline's checkpoint store.
+  virtual absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() = 0;
+  // Entries in journal order, never an offset twice within one run. May buffer.
+  // Must be idempotent for entries replayed after a crash.
+  virtual absl::Status Write(const JournalBatch& batch) = 0;
+  // Barrier: when it returns, everything written is durable and the returned
+  // checkpoint (the newest offset written) is recorded.
+  virtual absl::StatusOr<v1::Checkpoint> Flush() = 0;
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_APPLY_SINK_H_
