@@ -41,7 +41,8 @@ class Source {
   // Everything up to and including the commit at `pos` is durable in the journal.
   // The source may release it (sent with the next status update).
   virtual absl::Status Acknowledge(const v1::SourcePosition& pos) = 0;
-  // Closes connections. Safe to call more than once.
+  // Sends a final acknowledgement where the protocol has one, then closes
+  // connections. Safe to call more than once.
   virtual void Close() = 0;
 };
 

@@ -1,0 +1,35 @@
+// Catalog queries the PostgreSQL source runs on its ordinary (non-replication)
+// connection: type descriptions for the decoder's TypeCatalog, publication
+// membership, and the prerequisite checks behind `tidemark check`.
+#ifndef TIDEMARK_CAPTURE_PG_PG_CATALOG_H_
+#define TIDEMARK_CAPTURE_PG_PG_CATALOG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "capture/pg/type_catalog.h"
+#include "capture/source.h"
+#include "common/libpq.h"
+
+namespace tidemark::pg {
+
+struct PgSourceOptions;
+
+// pg_type (and pg_enum) row of `oid`; kFailedPrecondition when the oid is unknown.
+absl::StatusOr<PgTypeInfo> DescribeType(PgConn& conn, uint32_t oid);
+
+// Configured tables that the (existing) publication does not carry.
+absl::StatusOr<std::vector<std::string>> MissingPublicationTables(PgConn& conn,
+                                                                  const PgSourceOptions& options);
+
+// Every unmet prerequisite of a PostgreSQL source, each with its fix: wal_level,
+// free replication slots and WAL senders, REPLICATION privilege, missing tables,
+// tables with neither a primary key nor REPLICA IDENTITY FULL, the slot's plugin and
+// database, the publication's tables.
+absl::StatusOr<std::vector<Prerequisite>> CheckPostgres(PgConn& conn,
+                                                        const PgSourceOptions& options);
+
+}  // namespace tidemark::pg
+
+#endif  // TIDEMARK_CAPTURE_PG_PG_CATALOG_H_

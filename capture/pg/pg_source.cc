@@ -1,0 +1,212 @@
+#include "capture/pg/pg_source.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_split.h"
+#include "capture/pg/pg_catalog.h"
+#include "common/positions.h"
+#include "common/status_macros.h"
+
+namespace tidemark::pg {
+
+const char kSessionOptions[] =
+    "-c DateStyle=ISO -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3 "
+    "-c bytea_output=hex -c lc_monetary=C";
+
+PgSource::PgSource(PgSourceOptions options, SchemaRegistry* schemas)
+    : options_(std::move(options)), schemas_(schemas) {}
+
+PgSource::~PgSource() { Close(); }
+
+void PgSource::Close() {
+  if (stream_ && decoder_) {
+    // Best effort: tell the server the final durable position before hanging up.
+    absl::Status s = SendStatus();
+    if (!s.ok()) spdlog::debug("final status update: {}", s.message());
+  }
+  stream_.reset();
+  sql_.reset();
+}
+
+absl::StatusOr<std::vector<Prerequisite>> PgSource::Check() {
+  TM_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(options_.dsn, options_.password,
+                                                 {{"options", kSessionOptions}}));
+  return CheckPostgres(*conn, options_);
+}
+
+absl::Status PgSource::EnsurePublication() {
+  TM_ASSIGN_OR_RETURN(auto exists,
+                      sql_->ExecParams("SELECT 1 FROM pg_publication WHERE pubname = $1",
+                                       {options_.publication}, "looking up the publication"));
+  if (PQntuples(exists.get()) == 0) {
+    if (!options_.create_publication) {
+      return absl::FailedPreconditionError(fmt::format(
+          "publication {} does not exist and source.create_publication is false; create it with "
+          "CREATE PUBLICATION {} FOR TABLE {}",
+          options_.publication, options_.publication, fmt::join(options_.tables, ", ")));
+    }
+    std::vector<std::string> quoted;
+    for (const auto& t : options_.tables) {
+      std::vector<std::string> parts = absl::StrSplit(t, absl::MaxSplits('.', 1));
+      quoted.push_back(parts.size() == 2 ? sql_->Quote(parts[0]) + "." + sql_->Quote(parts[1])
+                                         : sql_->Quote(t));
+    }
+    std::string sql = fmt::format("CREATE PUBLICATION {} FOR TABLE {}",
+                                  sql_->Quote(options_.publication), fmt::join(quoted, ", "));
+    TM_RETURN_IF_ERROR(sql_->Exec(sql, "creating the publication").status());
+    spdlog::info("created publication {} for {}", options_.publication,
+                 fmt::join(options_.tables, ", "));
+    return absl::OkStatus();
+  }
+  TM_ASSIGN_OR_RETURN(auto missing, MissingPublicationTables(*sql_, options_));
+  if (!missing.empty()) {
+    return absl::FailedPreconditionError(fmt::format(
+        "publication {} does not carry {}; add them with ALTER PUBLICATION {} ADD TABLE {}",
+        options_.publication, fmt::join(missing, ", "), options_.publication,
+        fmt::join(missing, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgSource::EnsureSlot() {
+  TM_ASSIGN_OR_RETURN(
+      auto slot, sql_->ExecParams("SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1",
+                                  {options_.slot}, "looking up the replication slot"));
+  if (PQntuples(slot.get()) == 0) {
+    if (!options_.create_slot) {
+      return absl::FailedPreconditionError(fmt::format(
+          "replication slot {} does not exist and source.create_slot is false; create it with "
+          "SELECT pg_create_logical_replication_slot('{}', 'pgoutput')",
+          options_.slot, options_.slot));
+    }
+    TM_RETURN_IF_ERROR(sql_->ExecParams("SELECT pg_create_logical_replication_slot($1, 'pgoutput')",
+                                        {options_.slot}, "creating the replication slot")
+                           .status());
+    spdlog::info("created logical replication slot {} (pgoutput)", options_.slot);
+    return absl::OkStatus();
+  }
+  std::string plugin = PgValue(slot, 0, 0), db = PgValue(slot, 0, 1);
+  if (plugin != "pgoutput") {
+    return absl::FailedPreconditionError(fmt::format(
+        "replication slot {} uses plugin {}, not pgoutput; drop it "
+        "(SELECT pg_drop_replication_slot('{}')) or name another slot in source.slot",
+        options_.slot, plugin, options_.slot));
+  }
+  if (db != PQdb(sql_->raw())) {
+    return absl::FailedPreconditionError(fmt::format(
+        "replication slot {} belongs to database {}, not {}; name another slot in source.slot",
+        options_.slot, db, PQdb(sql_->raw())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgSource::Start(const v1::SourcePosition& from) {
+  Close();
+  TM_ASSIGN_OR_RETURN(sql_, PgConn::Connect(options_.dsn, options_.password,
+                                            {{"options", kSessionOptions}}));
+  TM_RETURN_IF_ERROR(EnsurePublication());
+  TM_RETURN_IF_ERROR(EnsureSlot());
+  TM_ASSIGN_OR_RETURN(auto repl, PgConn::Connect(options_.dsn, options_.password,
+                                                 {{"replication", "database"},
+                                                  {"options", kSessionOptions}}));
+  types_ = TypeCatalog();
+  decoder_ = std::make_unique<PgDecoder>(DecoderOptions{PQdb(sql_->raw())}, &types_, schemas_);
+  stream_ = std::make_unique<ReplicationStream>(std::move(repl));
+  resume_end_lsn_ = PgResumeLsn(from);
+  durable_end_ = std::max(durable_end_, resume_end_lsn_);
+  last_commit_end_ = std::max(last_commit_end_, resume_end_lsn_);
+  skipping_txn_ = false;
+  TM_RETURN_IF_ERROR(stream_->Start(options_.slot, resume_end_lsn_,
+                                    {{"proto_version", "1"},
+                                     {"publication_names", sql_->Quote(options_.publication)},
+                                     {"messages", "true"}}));
+  spdlog::info("streaming slot {} publication {} from {}", options_.slot, options_.publication,
+               resume_end_lsn_ ? FormatLsn(resume_end_lsn_) : "the slot's confirmed position");
+  return absl::OkStatus();
+}
+
+absl::Status PgSource::ResolveTypes(std::string_view message) {
+  for (int round = 0; round < 8; ++round) {
+    TM_ASSIGN_OR_RETURN(std::vector<uint32_t> missing, decoder_->MissingTypes(message));
+    if (missing.empty()) return absl::OkStatus();
+    for (uint32_t oid : missing) {
+      TM_ASSIGN_OR_RETURN(PgTypeInfo info, DescribeType(*sql_, oid));
+      types_.Add(std::move(info));
+    }
+  }
+  return absl::InternalError("type lookup did not converge after 8 rounds (nested domains?)");
+}
+
+absl::Status PgSource::HandleXLogData(const StreamMessage& m, EventChunk* chunk) {
+  if (!m.data.empty() && m.data[0] == 'R') TM_RETURN_IF_ERROR(ResolveTypes(m.data));
+  size_t before = chunk->entries.size();
+  TM_RETURN_IF_ERROR(decoder_->Decode(m.data, m.wal_start, &chunk->entries));
+  // Drop transactions that the journal already holds (the server may resend them
+  // when the slot's confirmed position is behind the journal's).
+  for (size_t i = before; i < chunk->entries.size();) {
+    auto& e = chunk->entries[i];
+    if (e.has_begin()) {
+      skipping_txn_ = e.begin().position().pg().commit_lsn() < resume_end_lsn_;
+    }
+    bool drop = skipping_txn_ && !e.has_schema();
+    if (e.has_commit()) {
+      last_commit_end_ = std::max(last_commit_end_, e.commit().position().pg().end_lsn());
+      skipping_txn_ = false;
+    }
+    if (drop) {
+      chunk->entries.erase(chunk->entries.begin() + static_cast<long>(i));
+    } else {
+      ++i;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
+  if (!stream_) return absl::FailedPreconditionError("PgSource::Next before Start");
+  EventChunk chunk;
+  absl::Time deadline = absl::Now() + max_wait;
+  while (chunk.entries.size() < options_.chunk_events) {
+    absl::Duration wait = chunk.entries.empty() ? deadline - absl::Now() : absl::ZeroDuration();
+    if (absl::Now() - last_status_ >= options_.status_interval) TM_RETURN_IF_ERROR(SendStatus());
+    wait = std::min(wait, options_.status_interval);
+    TM_ASSIGN_OR_RETURN(StreamMessage m, stream_->Read(std::max(wait, absl::ZeroDuration())));
+    if (m.kind == StreamMessage::kNone) {
+      if (!chunk.entries.empty() || absl::Now() >= deadline) break;
+      continue;
+    }
+    received_lsn_ = std::max(received_lsn_, m.wal_end);
+    if (m.kind == StreamMessage::kKeepalive) {
+      if (!decoder_->in_transaction()) idle_wal_end_ = std::max(idle_wal_end_, m.wal_end);
+      if (m.reply_requested) TM_RETURN_IF_ERROR(SendStatus());
+      continue;
+    }
+    TM_RETURN_IF_ERROR(HandleXLogData(m, &chunk));
+  }
+  return chunk;
+}
+
+uint64_t PgSource::FlushLsn() const {
+  uint64_t flush = durable_end_;
+  if (durable_end_ >= last_commit_end_ && !decoder_->in_transaction()) {
+    flush = std::max(flush, idle_wal_end_);
+  }
+  return flush;
+}
+
+absl::Status PgSource::SendStatus() {
+  uint64_t flush = FlushLsn();
+  last_status_ = absl::Now();
+  return stream_->SendStatus(std::max(received_lsn_, flush), flush, flush);
+}
+
+absl::Status PgSource::Acknowledge(const v1::SourcePosition& pos) {
+  uint64_t end = PgResumeLsn(pos);
+  if (end > durable_end_) durable_end_ = end;
+  return absl::OkStatus();
+}
+
+}  // namespace tidemark::pg

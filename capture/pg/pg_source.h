@@ -1,0 +1,87 @@
+// PostgreSQL Source (layer 3): sets up the publication and slot, streams pgoutput
+// v1 over a replication connection, decodes with PgDecoder, answers keepalives and
+// reports the flush LSN the journal holds durably.
+//
+// Session settings: both connections run with DateStyle=ISO, IntervalStyle=iso_8601,
+// TimeZone=UTC, extra_float_digits=3, bytea_output=hex, lc_monetary=C, so the text
+// form pgoutput sends for each value is one canonical, locale-free spelling that the
+// decoder parses exactly (pgoutput calls the type output functions in the
+// walsender's session).
+//
+// Flush LSN: the end LSN of the newest commit the journal holds durably; while
+// nothing is in flight (every received commit is durable and no transaction is
+// open) it also advances to the server's keepalive walEnd, so an idle pipeline never
+// pins WAL that other databases or unpublished tables generate.
+//
+// Not thread-safe: every method is called from the capture thread.
+#ifndef TIDEMARK_CAPTURE_PG_PG_SOURCE_H_
+#define TIDEMARK_CAPTURE_PG_PG_SOURCE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "capture/pg/decoder.h"
+#include "capture/pg/replication_stream.h"
+#include "capture/pg/type_catalog.h"
+#include "capture/source.h"
+#include "common/libpq.h"
+#include "schema/registry.h"
+
+namespace tidemark::pg {
+
+struct PgSourceOptions {
+  std::string dsn;
+  std::string password;
+  std::string slot;
+  std::string publication;
+  std::vector<std::string> tables;  // "schema.table"
+  bool create_slot = true;
+  bool create_publication = true;
+  absl::Duration status_interval = absl::Seconds(1);
+  size_t chunk_events = 2048;
+};
+
+// The libpq `options` value that sets the session settings above.
+extern const char kSessionOptions[];
+
+class PgSource : public Source {
+ public:
+  // `schemas` must outlive the source.
+  PgSource(PgSourceOptions options, SchemaRegistry* schemas);
+  ~PgSource() override;
+
+  absl::StatusOr<std::vector<Prerequisite>> Check() override;
+  absl::Status Start(const v1::SourcePosition& from) override;
+  absl::StatusOr<EventChunk> Next(absl::Duration max_wait) override;
+  absl::Status Acknowledge(const v1::SourcePosition& pos) override;
+  void Close() override;
+
+ private:
+  absl::Status EnsurePublication();
+  absl::Status EnsureSlot();
+  absl::Status ResolveTypes(std::string_view message);
+  absl::Status HandleXLogData(const StreamMessage& m, EventChunk* chunk);
+  absl::Status SendStatus();
+  uint64_t FlushLsn() const;
+
+  PgSourceOptions options_;
+  SchemaRegistry* schemas_;
+  std::unique_ptr<PgConn> sql_;
+  std::unique_ptr<ReplicationStream> stream_;
+  TypeCatalog types_;
+  std::unique_ptr<PgDecoder> decoder_;
+
+  uint64_t resume_end_lsn_ = 0;     // skip transactions that committed before this
+  bool skipping_txn_ = false;
+  uint64_t received_lsn_ = 0;       // newest WAL position received
+  uint64_t last_commit_end_ = 0;    // end LSN of the newest commit received
+  uint64_t durable_end_ = 0;        // end LSN of the newest commit durable in the journal
+  uint64_t idle_wal_end_ = 0;       // keepalive walEnd seen while no transaction was open
+  absl::Time last_status_ = absl::InfinitePast();
+};
+
+}  // namespace tidemark::pg
+
+#endif  // TIDEMARK_CAPTURE_PG_PG_SOURCE_H_

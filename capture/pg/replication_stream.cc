@@ -1,0 +1,124 @@
+#include "capture/pg/replication_stream.h"
+
+#include <poll.h>
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "common/byte_reader.h"
+#include "common/status_macros.h"
+
+namespace tidemark::pg {
+namespace {
+
+// Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01).
+constexpr int64_t kPgEpochOffsetMicros = 946684800LL * 1000000;
+
+int64_t NowPgMicros() {
+  return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetMicros;
+}
+
+void PutU64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+}  // namespace
+
+absl::StatusOr<StreamMessage> ParseCopyData(std::string_view bytes) {
+  ByteReader r(bytes, "replication stream");
+  TM_ASSIGN_OR_RETURN(uint8_t kind, r.U8("message kind"));
+  StreamMessage m;
+  if (kind == 'w') {
+    m.kind = StreamMessage::kXLogData;
+    TM_ASSIGN_OR_RETURN(m.wal_start, r.U64("XLogData walStart"));
+    TM_ASSIGN_OR_RETURN(m.wal_end, r.U64("XLogData walEnd"));
+    TM_RETURN_IF_ERROR(r.Skip(8, "XLogData sendTime"));
+    m.data = r.Rest();
+    return m;
+  }
+  if (kind == 'k') {
+    m.kind = StreamMessage::kKeepalive;
+    TM_ASSIGN_OR_RETURN(m.wal_end, r.U64("keepalive walEnd"));
+    TM_RETURN_IF_ERROR(r.Skip(8, "keepalive sendTime"));
+    TM_ASSIGN_OR_RETURN(uint8_t reply, r.U8("keepalive replyRequested"));
+    m.reply_requested = reply != 0;
+    return m;
+  }
+  return absl::DataLossError(fmt::format(
+      "replication stream: unknown CopyData message kind 0x{:02x} in {} bytes", kind, bytes.size()));
+}
+
+ReplicationStream::~ReplicationStream() {
+  if (buffer_) PQfreemem(buffer_);
+}
+
+absl::Status ReplicationStream::Start(
+    const std::string& slot, uint64_t start_lsn,
+    const std::vector<std::pair<std::string, std::string>>& plugin_options) {
+  std::string opts;
+  for (const auto& [k, v] : plugin_options) {
+    if (!opts.empty()) opts += ", ";
+    opts += fmt::format("{} {}", conn_->Quote(k), conn_->QuoteLiteral(v));
+  }
+  std::string sql = fmt::format("START_REPLICATION SLOT {} LOGICAL {:X}/{:X} ({})", conn_->Quote(slot),
+                                static_cast<uint32_t>(start_lsn >> 32),
+                                static_cast<uint32_t>(start_lsn), opts);
+  PgResult r(PQexec(conn_->raw(), sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_BOTH) {
+    return PgStatus(conn_->raw(), r.get(), fmt::format("START_REPLICATION on slot {}", slot));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StreamMessage> ReplicationStream::Read(absl::Duration max_wait) {
+  if (buffer_) {
+    PQfreemem(buffer_);
+    buffer_ = nullptr;
+  }
+  absl::Time deadline = absl::Now() + max_wait;
+  while (true) {
+    int n = PQgetCopyData(conn_->raw(), &buffer_, /*async=*/1);
+    if (n > 0) return ParseCopyData(std::string_view(buffer_, static_cast<size_t>(n)));
+    if (n == -1) {
+      PgResult r(PQgetResult(conn_->raw()));
+      return absl::UnavailableError(fmt::format(
+          "replication stream ended by the server: {}",
+          r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_->raw())));
+    }
+    if (n == -2) {
+      return absl::UnavailableError(
+          fmt::format("replication stream broke: {}", PQerrorMessage(conn_->raw())));
+    }
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return StreamMessage{};
+    pollfd pfd{PQsocket(conn_->raw()), POLLIN, 0};
+    int rc = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    if (rc < 0 && errno != EINTR) {
+      return absl::UnavailableError(fmt::format("poll on replication socket: {}", strerror(errno)));
+    }
+    if (rc == 0) return StreamMessage{};
+    if (PQconsumeInput(conn_->raw()) == 0) {
+      return absl::UnavailableError(
+          fmt::format("replication stream broke: {}", PQerrorMessage(conn_->raw())));
+    }
+  }
+}
+
+absl::Status ReplicationStream::SendStatus(uint64_t write_lsn, uint64_t flush_lsn,
+                                           uint64_t apply_lsn) {
+  std::string msg = "r";
+  PutU64(&msg, write_lsn);
+  PutU64(&msg, flush_lsn);
+  PutU64(&msg, apply_lsn);
+  PutU64(&msg, static_cast<uint64_t>(NowPgMicros()));
+  msg.push_back(0);
+  if (PQputCopyData(conn_->raw(), msg.data(), static_cast<int>(msg.size())) != 1 ||
+      PQflush(conn_->raw()) != 0) {
+    return absl::UnavailableError(
+        fmt::format("sending standby status update: {}", PQerrorMessage(conn_->raw())));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tidemark::pg

@@ -1,0 +1,58 @@
+// The PostgreSQL streaming-replication connection (layer 3 of DESIGN.md §2): the
+// CopyBoth stream after START_REPLICATION, its XLogData/keepalive framing and the
+// standby status updates. Knows nothing about pgoutput's message contents.
+// Protocol: https://www.postgresql.org/docs/15/protocol-replication.html
+//   XLogData         'w' Int64 walStart, Int64 walEnd, Int64 sendTime, Byte[n] data
+//   Keepalive        'k' Int64 walEnd, Int64 sendTime, Byte1 replyRequested
+//   Status update    'r' Int64 write, Int64 flush, Int64 apply, Int64 sendTime, Byte1 reply
+// Not thread-safe: owned by the capture thread.
+#ifndef TIDEMARK_CAPTURE_PG_REPLICATION_STREAM_H_
+#define TIDEMARK_CAPTURE_PG_REPLICATION_STREAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/libpq.h"
+
+namespace tidemark::pg {
+
+struct StreamMessage {
+  enum Kind { kNone, kXLogData, kKeepalive } kind = kNone;
+  uint64_t wal_start = 0;  // XLogData
+  uint64_t wal_end = 0;
+  bool reply_requested = false;  // keepalive
+  std::string_view data;         // XLogData payload; valid until the next Read()
+};
+
+// Parses one CopyData payload of the replication stream. Pure.
+absl::StatusOr<StreamMessage> ParseCopyData(std::string_view bytes);
+
+class ReplicationStream {
+ public:
+  // `conn` must be a replication=database connection.
+  explicit ReplicationStream(std::unique_ptr<PgConn> conn) : conn_(std::move(conn)) {}
+  ~ReplicationStream();
+
+  // START_REPLICATION SLOT slot LOGICAL start (options...).
+  absl::Status Start(const std::string& slot, uint64_t start_lsn,
+                     const std::vector<std::pair<std::string, std::string>>& plugin_options);
+
+  // Next message, waiting up to `max_wait` (kNone on timeout). kUnavailable when the
+  // server ends the stream or the connection breaks.
+  absl::StatusOr<StreamMessage> Read(absl::Duration max_wait);
+
+  // Sends a standby status update.
+  absl::Status SendStatus(uint64_t write_lsn, uint64_t flush_lsn, uint64_t apply_lsn);
+
+ private:
+  std::unique_ptr<PgConn> conn_;
+  char* buffer_ = nullptr;  // last PQgetCopyData buffer, freed on the next Read
+};
+
+}  // namespace tidemark::pg
+
+#endif  // TIDEMARK_CAPTURE_PG_REPLICATION_STREAM_H_
