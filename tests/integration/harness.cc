@@ -30,7 +30,11 @@ std::string PgPort() {
 
 std::string TidemarkBin() {
   const char* b = std::getenv("TIDEMARK_BIN");
-  return b ? b : "tidemark";
+  if (b == nullptr) {
+    ADD_FAILURE() << "TIDEMARK_BIN is not set: run the integration tests through scripts/test.sh";
+    return "/nonexistent/tidemark";
+  }
+  return b;
 }
 
 std::string TempDir(const std::string& name) {

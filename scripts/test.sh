@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every tidemark test: installs what is missing, builds once, runs the unit
+# tests, starts throwaway PostgreSQL 15 servers on free loopback ports in a temp dir,
+# runs the integration tests against them, and stops the servers (also on failure).
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh -R PgPipeline   only tests whose name matches (ctest -R)
+#
+# Environment: BUILD_DIR (default build), CXX (e.g. clang++-14), TIDEMARK_KEEP_TMP=1
+# keeps the temp dir with server logs and test outputs.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BUILD_DIR=${BUILD_DIR:-build}
+
+bash scripts/install-deps.sh
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDEMARK_WERROR=ON >/dev/null
+ninja -C "$BUILD_DIR"
+
+WORK=$(mktemp -d /tmp/tidemark-test.XXXXXX)
+chmod 755 "$WORK"
+cleanup() {
+  tests/servers/pg-down.sh "$WORK/pg" >/dev/null 2>&1 || true
+  tests/servers/pg-down.sh "$WORK/pg-plain" >/dev/null 2>&1 || true
+  if [[ ${TIDEMARK_KEEP_TMP:-0} == 1 ]]; then echo "test.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+echo "== unit tests" >&2
+ctest --test-dir "$BUILD_DIR" -L unit --output-on-failure -j2 "$@"
+
+echo "== starting test servers in $WORK" >&2
+PG_PORT=$(tests/servers/free-port.sh)
+PG_DURABLE=0 tests/servers/pg-up.sh "$PG_PORT" "$WORK/pg" >/dev/null
+PLAIN_PORT=$(tests/servers/free-port.sh)
+PG_DURABLE=0 tests/servers/pg-up.sh "$PLAIN_PORT" "$WORK/pg-plain" wal_level=replica >/dev/null
+
+export TIDEMARK_PG_PORT=$PG_PORT
+export TIDEMARK_PG_PLAIN_PORT=$PLAIN_PORT
+export TIDEMARK_BIN=$ROOT/$BUILD_DIR/cli/tidemark
+export TIDEMARK_TEST_TMP=$WORK/tests
+mkdir -p "$TIDEMARK_TEST_TMP"
+
+echo "== integration tests (PostgreSQL on 127.0.0.1:$PG_PORT)" >&2
+ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure --timeout 900 "$@"
