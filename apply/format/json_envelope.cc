@@ -1,0 +1,286 @@
+#include "apply/format/json_envelope.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <vector>
+
+#include "apply/format/json_value.h"
+#include "apply/format/json_writer.h"
+#include "common/status_macros.h"
+#include "schema/registry.h"
+
+namespace tidemark {
+namespace {
+
+using json::AppendTrustedString;
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// `"key":` — keys are tidemark's own ASCII literals.
+void Key(std::string* out, std::string_view key) {
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+}
+
+void Number(std::string* out, std::string_view key, uint64_t v) {
+  Key(out, key);
+  fmt::format_to(std::back_inserter(*out), "{},", v);
+}
+
+void SignedNumber(std::string* out, std::string_view key, int64_t v) {
+  Key(out, key);
+  fmt::format_to(std::back_inserter(*out), "{},", v);
+}
+
+void Str(std::string* out, std::string_view key, std::string_view v) {
+  Key(out, key);
+  AppendTrustedString(out, v);
+  out->push_back(',');
+}
+
+bool AllDigits(std::string_view s) {
+  if (s.empty() || s.size() > 19) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::string_view ConnectorOf(const v1::SourcePosition& pos, const EnvelopeContext& ctx) {
+  if (!ctx.connector.empty()) return ctx.connector;
+  switch (pos.engine_case()) {
+    case v1::SourcePosition::kPg: return "postgresql";
+    case v1::SourcePosition::kMysql: return "mysql";
+    case v1::SourcePosition::kMongo: return "mongodb";
+    case v1::SourcePosition::ENGINE_NOT_SET: break;
+  }
+  return "";
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (char ch : bytes) {
+    const auto c = static_cast<uint8_t>(ch);
+    s.push_back(kHex[c >> 4]);
+    s.push_back(kHex[c & 0xF]);
+  }
+  return s;
+}
+
+struct SourceFields {
+  const v1::SourcePosition* position;
+  const v1::TableId* table;  // null for messages
+  std::string_view transaction_id;
+  int64_t commit_time_micros;
+  bool snapshot;
+};
+
+// The "source" object, Debezium's per-connector block (see the header).
+void AppendSource(std::string* out, const SourceFields& f, const EnvelopeContext& ctx) {
+  const std::string_view connector = ConnectorOf(*f.position, ctx);
+  out->append("\"source\":{");
+  Str(out, "version", ctx.version);
+  Str(out, "connector", connector);
+  Str(out, "name", ctx.name);
+  if (f.commit_time_micros != 0) {
+    SignedNumber(out, "ts_ms", FloorDiv(f.commit_time_micros, 1000));
+    SignedNumber(out, "ts_us", f.commit_time_micros);
+  } else {
+    out->append("\"ts_ms\":null,");
+  }
+  Str(out, "snapshot", f.snapshot ? "true" : "false");
+  const std::string& db =
+      f.table != nullptr && !f.table->database().empty() ? f.table->database() : ctx.db;
+  Str(out, "db", db);
+  if (f.table != nullptr) {
+    if (connector == "postgresql") Str(out, "schema", f.table->schema());
+    if (connector == "mongodb") Str(out, "collection", f.table->table());
+    Str(out, "table", f.table->table());
+  }
+  Key(out, "txId");
+  if (f.transaction_id.empty()) {
+    out->append("null,");
+  } else if (AllDigits(f.transaction_id)) {
+    out->append(f.transaction_id);
+    out->push_back(',');
+  } else {
+    AppendTrustedString(out, f.transaction_id);
+    out->push_back(',');
+  }
+  const v1::SourcePosition& pos = *f.position;
+  if (pos.has_pg()) {
+    Number(out, "lsn", pos.pg().lsn());
+    out->append("\"xmin\":null,");
+  } else if (pos.has_mysql()) {
+    Str(out, "file", pos.mysql().file());
+    Number(out, "pos", pos.mysql().pos());
+    Key(out, "gtid");
+    if (f.transaction_id.empty()) {
+      out->append("null,");
+    } else {
+      AppendTrustedString(out, f.transaction_id);
+      out->push_back(',');
+    }
+  } else if (pos.has_mongo()) {
+    Str(out, "resume_token", Hex(pos.mongo().resume_token()));
+    Number(out, "ord", pos.mongo().cluster_time() & 0xFFFFFFFFu);
+  }
+  out->back() = '}';  // replaces the last ','
+  out->push_back(',');
+}
+
+bool IsKeyColumn(const v1::TableSchema& schema, int i) {
+  const v1::Column& col = schema.columns(i);
+  if (schema.key_columns_size() == 0) return col.part_of_key();
+  for (const std::string& k : schema.key_columns()) {
+    if (k == col.name()) return true;
+  }
+  return false;
+}
+
+// Appends `row` as an object, or null when absent. Unchanged columns are left out
+// and their indexes recorded in `unchanged` (bitmap by column index).
+absl::Status AppendRow(std::string* out, std::string_view which, bool present, const v1::Row& row,
+                       const v1::TableSchema& schema, std::vector<bool>* unchanged) {
+  Key(out, which);
+  if (!present) {
+    out->append("null,");
+    return absl::OkStatus();
+  }
+  if (row.values_size() != schema.columns_size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} image has {} values but schema version {} has {} columns", which,
+                    row.values_size(), schema.version(), schema.columns_size()));
+  }
+  out->push_back('{');
+  bool first = true;
+  for (int i = 0; i < row.values_size(); ++i) {
+    const v1::Value& v = row.values(i);
+    if (row.key_only() && !IsKeyColumn(schema, i)) continue;
+    if (v.has_unchanged()) {
+      (*unchanged)[i] = true;
+      continue;
+    }
+    if (!first) out->push_back(',');
+    first = false;
+    const std::string& name = schema.columns(i).name();
+    absl::Status s = json::AppendString(out, name);
+    if (s.ok()) {
+      out->push_back(':');
+      s = json::AppendValue(out, v);
+    }
+    if (!s.ok()) return Annotate(s, fmt::format("{} column '{}': ", which, name));
+  }
+  out->append("},");
+  return absl::OkStatus();
+}
+
+absl::Status AppendEnvelopeImpl(std::string* out, const v1::ChangeEvent& ev,
+                                const v1::TableSchema& schema, uint64_t journal_offset,
+                                const EnvelopeContext& ctx) {
+  const std::string_view op = OpCode(ev.op());
+  if (op.empty()) {
+    return absl::InvalidArgumentError(fmt::format("{} event has no JSON envelope",
+                                                  v1::Op_Name(ev.op())));
+  }
+  const bool truncate = ev.op() == v1::OP_TRUNCATE;
+  std::vector<bool> unchanged(schema.columns_size(), false);
+  out->push_back('{');
+  TM_RETURN_IF_ERROR(AppendRow(out, "before", !truncate && ev.has_before(), ev.before(), schema,
+                               &unchanged));
+  TM_RETURN_IF_ERROR(AppendRow(out, "after", !truncate && ev.has_after(), ev.after(), schema,
+                               &unchanged));
+  bool any = false;
+  for (size_t i = 0; i < unchanged.size(); ++i) {
+    if (!unchanged[i]) continue;
+    out->append(any ? "," : "\"unchanged\":[");
+    any = true;
+    TM_RETURN_IF_ERROR(json::AppendString(out, schema.columns(static_cast<int>(i)).name()));
+  }
+  if (any) out->append("],");
+  AppendSource(out,
+               {&ev.position(), &ev.table(), ev.transaction_id(), ev.commit_time_micros(),
+                ev.op() == v1::OP_READ},
+               ctx);
+  Str(out, "op", op);
+  SignedNumber(out, "ts_ms", FloorDiv(ev.commit_time_micros(), 1000));
+  SignedNumber(out, "ts_us", ev.commit_time_micros());
+  fmt::format_to(std::back_inserter(*out), "\"tidemark\":{{\"offset\":{},\"seq\":{}}}}}",
+                 journal_offset, ev.sequence());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string_view ConnectorName(std::string_view source_type) {
+  if (source_type == "postgres") return "postgresql";
+  if (source_type == "mongo") return "mongodb";
+  return source_type;
+}
+
+std::string_view OpCode(v1::Op op) {
+  switch (op) {
+    case v1::OP_INSERT: return "c";
+    case v1::OP_UPDATE: return "u";
+    case v1::OP_DELETE: return "d";
+    case v1::OP_READ: return "r";
+    case v1::OP_TRUNCATE: return "t";
+    default: return "";
+  }
+}
+
+absl::Status AppendEnvelopeJson(std::string* out, const v1::ChangeEvent& ev,
+                                const v1::TableSchema& schema, uint64_t journal_offset,
+                                const EnvelopeContext& ctx) {
+  const size_t mark = out->size();
+  absl::Status s = AppendEnvelopeImpl(out, ev, schema, journal_offset, ctx);
+  if (!s.ok()) {
+    out->resize(mark);
+    return Annotate(s, fmt::format("journal offset {} table {}: ", journal_offset,
+                                   TableKey(ev.table())));
+  }
+  return s;
+}
+
+absl::StatusOr<std::string> EnvelopeJson(const v1::ChangeEvent& ev, const v1::TableSchema& schema,
+                                         uint64_t journal_offset, const EnvelopeContext& ctx) {
+  std::string out;
+  TM_RETURN_IF_ERROR(AppendEnvelopeJson(&out, ev, schema, journal_offset, ctx));
+  return out;
+}
+
+absl::Status AppendMessageJson(std::string* out, const v1::LogicalMessage& msg,
+                               int64_t commit_time_micros, uint64_t journal_offset,
+                               const EnvelopeContext& ctx) {
+  const size_t mark = out->size();
+  out->append("{\"op\":\"m\",");
+  if (commit_time_micros != 0) {
+    SignedNumber(out, "ts_ms", FloorDiv(commit_time_micros, 1000));
+  } else {
+    out->append("\"ts_ms\":null,");
+  }
+  AppendSource(out, {&msg.position(), nullptr, "", commit_time_micros, false}, ctx);
+  out->append("\"message\":{");
+  Key(out, "prefix");
+  absl::Status s = json::AppendString(out, msg.prefix());
+  if (!s.ok()) {
+    out->resize(mark);
+    return Annotate(s, fmt::format("journal offset {} message prefix: ", journal_offset));
+  }
+  out->append(",\"content\":\"");
+  json::AppendBase64(out, msg.content());
+  fmt::format_to(std::back_inserter(*out),
+                 "\",\"transactional\":{}}},\"tidemark\":{{\"offset\":{}}}}}",
+                 msg.transactional() ? "true" : "false", journal_offset);
+  return absl::OkStatus();
+}
+
+}  // namespace tidemark
