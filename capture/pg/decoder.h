@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "capture/pg/pgoutput_parser.h"
 #include "capture/pg/type_catalog.h"
 #include "schema/registry.h"
 #include "tidemark/v1/journal.pb.h"
@@ -45,7 +46,43 @@ class PgDecoder {
                       std::vector<v1::JournalEntry>* out);
 
   // True between a Begin and its Commit.
-  bool in_transaction() const;
+  bool in_transaction() const { return in_transaction_; }
+
+ private:
+  struct Relation {
+    v1::TableSchema schema;  // as interned (version set)
+  };
+  struct Transaction {
+    std::string xid;
+    uint64_t final_lsn = 0;
+    int64_t commit_time_micros = 0;
+    uint32_t sequence = 0;  // ChangeEvents emitted so far
+  };
+
+  // Each handler appends to `out` and may update state only when it succeeds
+  // (Decode appends to the caller's vector only on success).
+  absl::Status OnBegin(const BeginMessage& m, std::vector<v1::JournalEntry>* out);
+  absl::Status OnCommit(const CommitMessage& m, std::vector<v1::JournalEntry>* out);
+  absl::Status OnRelation(const RelationMessage& m, std::vector<v1::JournalEntry>* out);
+  absl::Status OnChange(const PgoutputMessage& m, uint64_t wal_start,
+                        std::vector<v1::JournalEntry>* out);
+  absl::Status OnTruncate(const TruncateMessage& m, uint64_t wal_start,
+                          std::vector<v1::JournalEntry>* out);
+  absl::Status OnMessage(const LogicalDecodingMessage& m, std::vector<v1::JournalEntry>* out);
+
+  absl::StatusOr<const Relation*> FindRelation(uint32_t relation_id,
+                                               std::string_view message) const;
+  // One Value per column of `rel` from `tuple`; `what` names the tuple for errors.
+  absl::StatusOr<v1::Row> DecodeRow(const Relation& rel, const TupleData& tuple,
+                                    std::string_view what) const;
+  v1::ChangeEvent NewEvent(const Relation& rel, v1::Op op, uint64_t wal_start) const;
+
+  DecoderOptions options_;
+  const TypeCatalog* types_;
+  SchemaRegistry* schemas_;
+  std::unordered_map<uint32_t, Relation> relations_;
+  bool in_transaction_ = false;
+  Transaction txn_;
 };
 
 }  // namespace tidemark::pg

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "tidemark/v1/schema.pb.h"
 
 namespace tidemark::pg {
@@ -26,6 +28,16 @@ struct PgTypeInfo {
 // typbasetype, typelem-if-array, enum labels as text[]).
 extern const char kDescribeTypeSql[];
 
+// Builds a PgTypeInfo from the six text columns of a kDescribeTypeSql row (as
+// printed by PostgreSQL: oids in decimal, typtype one character, labels as a
+// text[] literal such as {happy,"very sad"}). kInvalidArgument when a field does
+// not parse, naming it.
+absl::StatusOr<PgTypeInfo> PgTypeInfoFromRow(std::string_view oid, std::string_view name,
+                                             std::string_view typtype,
+                                             std::string_view typbasetype,
+                                             std::string_view typelem,
+                                             std::string_view enum_labels);
+
 class TypeCatalog {
  public:
   TypeCatalog();  // knows the built-ins
@@ -35,8 +47,22 @@ class TypeCatalog {
   // Every oid reachable from `oid` (itself, domain bases, array elements) that is not known.
   std::vector<uint32_t> Missing(uint32_t oid) const;
   // The ColumnType for a column of type `oid` with modifier `typmod`, or
-  // kFailedPrecondition naming the type when tidemark cannot decode it exactly.
-  // (Implemented in type_catalog.cc.)
+  // kFailedPrecondition naming `column` ("public.t.c"), the type and the fix when
+  // tidemark cannot decode it exactly (composite, range, geometric, tsvector, xml,
+  // ... or an oid nobody described yet).
+  // source_type is spelled as format_type() does ("numeric(12,4)",
+  // "character varying(20)", "integer[]"); enums and domains by qualified name
+  // ("public.mood"). A domain takes its base type's kind (and element / labels),
+  // keeps its own name and oid in source_type / source_oid.
+  absl::StatusOr<v1::ColumnType> ColumnTypeFor(uint32_t oid, int32_t typmod,
+                                               std::string_view column) const;
+
+ private:
+  absl::StatusOr<v1::ColumnType> Resolve(uint32_t oid, int32_t typmod, std::string_view column,
+                                         int depth) const;
+  void MissingInto(uint32_t oid, int depth, std::vector<uint32_t>* out) const;
+
+  std::unordered_map<uint32_t, PgTypeInfo> types_;
 };
 
 }  // namespace tidemark::pg
