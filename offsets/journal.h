@@ -56,7 +56,10 @@ class Journal {
   // Appends `entries` as one record; returns the offset of the first. Returns once
   // the record is written (not yet durable): durability follows by group commit.
   // Blocks while the disk cap is reached (logging once that capture is paused and
-  // why) until retention frees space or Close() is called (then kCancelled).
+  // why) until retention frees space or Close() is called (then kCancelled). On
+  // reaching the cap it first rolls to a new segment, so that retention can delete
+  // everything written so far once the sinks have applied it.
+  // An empty `entries` appends nothing and returns next_offset().
   absl::StatusOr<uint64_t> Append(std::vector<v1::JournalEntry> entries);
 
   // Forces an fsync of everything appended; returns when durable.
@@ -101,6 +104,16 @@ class Journal {
   // Unblocks Append and WaitDurable, syncs, stops the flusher. Idempotent.
   void Close();
 
+  // --- Observability (metrics, status, tests). Thread-safe. ---
+  // Number of fsync rounds the flusher completed (one per group commit).
+  uint64_t sync_count() const;
+  // Number of segment files on disk.
+  size_t segment_count() const;
+  // True while Append is blocked at the disk cap (capture paused).
+  bool paused() const;
+  // Blocks until Append is paused at the disk cap or `timeout` passes; returns paused().
+  bool WaitUntilPaused(absl::Duration timeout);
+
   class Impl;
 
  private:
@@ -108,12 +121,15 @@ class Journal {
   std::unique_ptr<Impl> impl_;
 };
 
+// A reader must not outlive the Journal that made it.
 class JournalReader {
  public:
   virtual ~JournalReader() = default;
   // Up to `max_entries` visible entries from the reader's position, waiting up to
   // `max_wait` for at least one. Empty batch (first_offset = position) on timeout.
-  // A bad record is kDataLoss naming segment and byte offset.
+  // A bad record is kDataLoss naming segment and byte offset; kOutOfRange when
+  // retention deleted the reader's position; kCancelled after Journal::Close() once
+  // nothing visible is left to return.
   virtual absl::StatusOr<JournalBatch> Next(size_t max_entries, absl::Duration max_wait) = 0;
   // The offset of the next entry this reader returns.
   virtual uint64_t position() const = 0;

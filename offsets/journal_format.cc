@@ -1,0 +1,176 @@
+#include "offsets/journal_format.h"
+
+#include <lz4.h>
+
+#include <charconv>
+
+#include "common/crc32c.h"
+#include "common/strings.h"
+
+namespace tidemark::journal_format {
+namespace {
+
+void PutU16(char* p, uint16_t v) {
+  for (int i = 0; i < 2; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void PutU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void PutU64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+uint64_t GetLE(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+// Header byte positions (see the grammar in journal_format.h).
+constexpr size_t kMagicAt = 0, kCrcAt = 4, kVersionAt = 8, kFlagsAt = 9, kReservedAt = 10,
+                 kPayloadLenAt = 12, kRawLenAt = 16, kFirstOffsetAt = 20, kEntryCountAt = 28,
+                 kCommitEndAt = 32;
+
+uint32_t RecordCrc(std::string_view record) {
+  return Crc32c(record.substr(kCrcEnd));
+}
+
+}  // namespace
+
+uint32_t CommitEnd(const v1::JournalBatch& batch) {
+  for (int i = batch.entries_size() - 1; i >= 0; --i) {
+    if (batch.entries(i).has_commit()) return static_cast<uint32_t>(i) + 1;
+  }
+  return 0;
+}
+
+absl::Status EncodeRecord(uint64_t first_offset, const v1::JournalBatch& batch, std::string* out) {
+  if (batch.entries_size() == 0) {
+    return absl::InvalidArgumentError("journal: cannot append an empty record");
+  }
+  size_t raw_size = batch.ByteSizeLong();
+  if (raw_size > kMaxRawBytes) {
+    return absl::InvalidArgumentError(fmt::format(
+        "journal: a record of {} entries serializes to {} bytes, over the limit of {} bytes; "
+        "append large transactions in smaller chunks",
+        batch.entries_size(), raw_size, kMaxRawBytes));
+  }
+  std::string raw;
+  if (!batch.SerializeToString(&raw)) {
+    return absl::InternalError("journal: failed to serialize a JournalBatch");
+  }
+  const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
+  const size_t start = out->size();
+  out->resize(start + kHeaderSize + static_cast<size_t>(bound));
+  char* rec = out->data() + start;
+  int n = LZ4_compress_default(raw.data(), rec + kHeaderSize, static_cast<int>(raw.size()), bound);
+  if (n <= 0) {
+    out->resize(start);
+    return absl::InternalError(fmt::format("journal: lz4 failed to compress {} bytes", raw.size()));
+  }
+  out->resize(start + kHeaderSize + static_cast<size_t>(n));
+  rec = out->data() + start;
+  PutU32(rec + kMagicAt, kMagic);
+  rec[kVersionAt] = static_cast<char>(kVersion);
+  rec[kFlagsAt] = 0;
+  PutU16(rec + kReservedAt, 0);
+  PutU32(rec + kPayloadLenAt, static_cast<uint32_t>(n));
+  PutU32(rec + kRawLenAt, static_cast<uint32_t>(raw.size()));
+  PutU64(rec + kFirstOffsetAt, first_offset);
+  PutU32(rec + kEntryCountAt, static_cast<uint32_t>(batch.entries_size()));
+  PutU32(rec + kCommitEndAt, CommitEnd(batch));
+  PutU32(rec + kCrcAt, RecordCrc(std::string_view(rec, kHeaderSize + static_cast<size_t>(n))));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordHeader> DecodeHeader(std::string_view bytes) {
+  if (bytes.size() < kHeaderSize) {
+    return absl::DataLossError(
+        fmt::format("short record header: {} of {} bytes", bytes.size(), kHeaderSize));
+  }
+  const char* p = bytes.data();
+  uint32_t magic = static_cast<uint32_t>(GetLE(p + kMagicAt, 4));
+  if (magic != kMagic) {
+    return absl::DataLossError(
+        fmt::format("bad record magic 0x{:08x} (expected 0x{:08x})", magic, kMagic));
+  }
+  RecordHeader h;
+  h.crc = static_cast<uint32_t>(GetLE(p + kCrcAt, 4));
+  h.version = static_cast<uint8_t>(p[kVersionAt]);
+  h.flags = static_cast<uint8_t>(p[kFlagsAt]);
+  uint16_t reserved = static_cast<uint16_t>(GetLE(p + kReservedAt, 2));
+  h.payload_len = static_cast<uint32_t>(GetLE(p + kPayloadLenAt, 4));
+  h.raw_len = static_cast<uint32_t>(GetLE(p + kRawLenAt, 4));
+  h.first_offset = GetLE(p + kFirstOffsetAt, 8);
+  h.entry_count = static_cast<uint32_t>(GetLE(p + kEntryCountAt, 4));
+  h.commit_end = static_cast<uint32_t>(GetLE(p + kCommitEndAt, 4));
+  if (h.version != kVersion) {
+    return absl::DataLossError(fmt::format(
+        "unsupported record version {} (this build reads version {})", h.version, kVersion));
+  }
+  if (h.flags != 0 || reserved != 0) {
+    return absl::DataLossError(
+        fmt::format("unknown record flags 0x{:02x} / reserved 0x{:04x}", h.flags, reserved));
+  }
+  if (h.raw_len > kMaxRawBytes ||
+      h.payload_len > static_cast<uint32_t>(LZ4_compressBound(static_cast<int>(h.raw_len))) ||
+      h.payload_len == 0) {
+    return absl::DataLossError(fmt::format("implausible record lengths: payload {} raw {}",
+                                           h.payload_len, h.raw_len));
+  }
+  if (h.entry_count == 0 || h.commit_end > h.entry_count) {
+    return absl::DataLossError(fmt::format("implausible entry count {} / commit end {}",
+                                           h.entry_count, h.commit_end));
+  }
+  return h;
+}
+
+absl::Status VerifyCrc(const RecordHeader& header, std::string_view record) {
+  if (record.size() != header.record_size()) {
+    return absl::DataLossError(fmt::format("record is {} bytes, header says {}", record.size(),
+                                           header.record_size()));
+  }
+  uint32_t actual = RecordCrc(record);
+  if (actual != header.crc) {
+    return absl::DataLossError(
+        fmt::format("CRC mismatch: stored 0x{:08x}, computed 0x{:08x}", header.crc, actual));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header,
+                                               std::string_view payload) {
+  std::string raw(header.raw_len, '\0');
+  int n = LZ4_decompress_safe(payload.data(), raw.data(), static_cast<int>(payload.size()),
+                              static_cast<int>(raw.size()));
+  if (n < 0 || static_cast<uint32_t>(n) != header.raw_len) {
+    return absl::DataLossError(fmt::format(
+        "lz4 payload does not decompress to the {} bytes the header says (lz4 result {})",
+        header.raw_len, n));
+  }
+  v1::JournalBatch batch;
+  if (!batch.ParseFromString(raw)) {
+    return absl::DataLossError("payload is not a valid tidemark.v1.JournalBatch");
+  }
+  if (static_cast<uint32_t>(batch.entries_size()) != header.entry_count) {
+    return absl::DataLossError(fmt::format("payload holds {} entries, header says {}",
+                                           batch.entries_size(), header.entry_count));
+  }
+  return batch;
+}
+
+std::string SegmentFileName(uint64_t first_offset) {
+  return fmt::format("{:020d}{}", first_offset, kSegmentSuffix);
+}
+
+std::optional<uint64_t> ParseSegmentFileName(std::string_view name) {
+  if (name.size() != 20 + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  const char* end = name.data() + 20;
+  auto [ptr, ec] = std::from_chars(name.data(), end, v);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+}  // namespace tidemark::journal_format

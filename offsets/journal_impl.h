@@ -1,0 +1,138 @@
+// Private to offsets/: the state behind Journal, shared by journal.cc (open,
+// recovery, writer, group-commit flusher), journal_maintenance.cc (truncation,
+// retention, index) and journal_reader.cc (readers).
+//
+// Locking: one mutex `mu_` guards all shared state, including the mutable fields
+// of every Segment. File I/O happens outside `mu_` except for the rare cases named
+// below (segment roll at the disk cap). Only the writer thread (Append/TruncateTo)
+// adds records or segments; readers and retention work from copies taken under mu_.
+#ifndef TIDEMARK_OFFSETS_JOURNAL_IMPL_H_
+#define TIDEMARK_OFFSETS_JOURNAL_IMPL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "offsets/journal.h"
+#include "offsets/segment.h"
+
+namespace tidemark {
+
+class Journal::Impl {
+ public:
+  explicit Impl(JournalOptions options) : opts_(std::move(options)) {}
+  ~Impl() { Close(); }
+
+  // Open: lists, recovers the newest segment, computes offsets; then starts the flusher.
+  absl::Status Recover();
+  void StartFlusher();
+
+  absl::StatusOr<uint64_t> Append(std::vector<v1::JournalEntry> entries);
+  absl::Status Sync();
+  uint64_t WaitDurable(uint64_t offset, absl::Duration timeout);
+  void SetDurableCallback(std::function<void(uint64_t)> cb);
+  absl::StatusOr<std::optional<std::pair<uint64_t, v1::TxnCommit>>> LastCommit();
+  absl::Status TruncateTo(uint64_t offset);
+  absl::Status ApplyRetention(uint64_t applied_by_all);
+  absl::StatusOr<std::unique_ptr<JournalReader>> NewReader(uint64_t from);
+  void Close();
+  bool WaitUntilPaused(absl::Duration timeout);
+
+  uint64_t next_offset() const { absl::MutexLock l(&mu_); return next_offset_; }
+  uint64_t durable_offset() const { absl::MutexLock l(&mu_); return durable_offset_; }
+  uint64_t visible_offset() const { absl::MutexLock l(&mu_); return visible_offset_; }
+  uint64_t first_offset() const { absl::MutexLock l(&mu_); return first_offset_; }
+  uint64_t disk_bytes() const { absl::MutexLock l(&mu_); return disk_bytes_; }
+  uint64_t sync_count() const { absl::MutexLock l(&mu_); return sync_count_; }
+  bool paused() const { absl::MutexLock l(&mu_); return paused_; }
+  size_t segment_count() const { absl::MutexLock l(&mu_); return segments_.size(); }
+
+  // --- for readers (journal_reader.cc) ---
+  struct Located {
+    std::shared_ptr<SegmentFile> file;
+    RecordInfo info;
+  };
+  // The record holding `offset` (first_offset() <= offset < next_offset()); kOutOfRange
+  // when retention deleted it; kDataLoss when a segment is damaged.
+  absl::StatusOr<Located> Locate(uint64_t offset) ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits until visible_offset() > offset, Close() or a failed fsync, or `deadline`.
+  struct Visible {
+    uint64_t offset;
+    bool closed;
+    absl::Status error;  // a failed fsync
+  };
+  Visible WaitVisible(uint64_t offset, absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+  // kOutOfRange naming the oldest retained offset when `offset` was deleted.
+  absl::Status CheckRetained(uint64_t offset) const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct Segment {
+    explicit Segment(std::shared_ptr<SegmentFile> f) : file(std::move(f)), base(file->base()) {}
+    const std::shared_ptr<SegmentFile> file;
+    const uint64_t base;
+    // The fields below are guarded by Impl::mu_.
+    uint64_t end = 0;    // one past its last entry: the next segment's base, or next_offset_
+    uint64_t bytes = 0;  // file size (valid records only)
+    bool indexed = false;
+    std::vector<RecordInfo> index;  // when indexed: every record, in order
+  };
+
+  // Creates a new segment at next_offset_ and makes it the active one. Writer only.
+  absl::StatusOr<std::shared_ptr<Segment>> Roll() ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits at the disk cap (rolling first so that retention can free the old segment).
+  absl::Status WaitForSpace() ABSL_LOCKS_EXCLUDED(mu_);
+  void FlusherLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Builds `seg`'s record index from its headers if not yet done.
+  absl::Status EnsureIndexed(const std::shared_ptr<Segment>& seg) ABSL_LOCKS_EXCLUDED(mu_);
+  // The newest record on disk that holds a TxnCommit, if any.
+  absl::StatusOr<std::optional<Located>> FindLastCommitRecord() ABSL_LOCKS_EXCLUDED(mu_);
+  // Recomputes written/visible offsets from the records on disk (open, TruncateTo).
+  absl::Status RecomputeVisible() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status RecoverNewest(Segment* seg) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status WriterError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const JournalOptions opts_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar flush_cv_;    // flusher: data to sync, Sync() request, Close()
+  absl::CondVar durable_cv_;  // durable/visible advanced, fsync failed, or Close()
+  absl::CondVar space_cv_;    // retention freed space, Close(), or paused_ changed
+
+  std::vector<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(mu_);  // oldest first; never empty
+  uint64_t first_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t durable_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t visible_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t written_visible_ ABSL_GUARDED_BY(mu_) = 0;  // visible_offset_ once all is durable
+  uint64_t disk_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+
+  uint64_t unsynced_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time first_unsynced_ ABSL_GUARDED_BY(mu_);
+  bool sync_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool dir_dirty_ ABSL_GUARDED_BY(mu_) = false;  // a segment was created: fsync the directory
+  std::vector<std::shared_ptr<SegmentFile>> dirty_files_ ABSL_GUARDED_BY(mu_);
+  uint64_t sync_count_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status sync_error_ ABSL_GUARDED_BY(mu_);   // sticky: an fsync failed
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);  // sticky: a failed write could not be undone
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool flusher_done_ ABSL_GUARDED_BY(mu_) = true;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void(uint64_t)> durable_cb_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex close_mu_;  // serializes Close()
+  std::thread flusher_ ABSL_GUARDED_BY(close_mu_);
+  // Serializes ApplyRetention and TruncateTo (both delete segments).
+  absl::Mutex retention_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_OFFSETS_JOURNAL_IMPL_H_
