@@ -1,1 +1,261 @@
+// Journal: write, read, reopen, group commit, tailing readers, visibility.
+#include "offsets/journal.h"
+
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "tests/unit/offsets/journal_test_util.h"
+
+namespace tidemark {
+namespace {
+
+using ::tidemark::testing::Begin;
+using ::tidemark::testing::Commit;
+using ::tidemark::testing::Event;
+using ::tidemark::testing::Heartbeat;
+using ::tidemark::testing::NewTempDir;
+using ::tidemark::testing::ReadN;
+using ::tidemark::testing::Tags;
+using ::tidemark::testing::TestOptions;
+using ::tidemark::testing::Txn;
+
+std::vector<std::string> ExpectedTags(int txns, uint32_t events, int first = 0) {
+  std::vector<std::string> v;
+  for (int t = first; t < first + txns; ++t) {
+    for (const auto& e : Txn(fmt::format("t{}", t), events)) v.push_back(testing::Tag(e));
+  }
+  return v;
+}
+
+TEST(JournalTest, WriteReadReopen) {
+  const std::string dir = NewTempDir();
+  {
+    auto j = Journal::Open(TestOptions(dir));
+    ASSERT_TRUE(j.ok()) << j.status();
+    EXPECT_EQ((*j)->next_offset(), 0u);
+    EXPECT_EQ((*j)->first_offset(), 0u);
+    for (int t = 0; t < 3; ++t) {
+      auto off = (*j)->Append(Txn(fmt::format("t{}", t), 2));
+      ASSERT_TRUE(off.ok()) << off.status();
+      EXPECT_EQ(*off, static_cast<uint64_t>(t) * 4);
+    }
+    ASSERT_TRUE((*j)->Sync().ok());
+    EXPECT_EQ((*j)->durable_offset(), 12u);
+    EXPECT_EQ((*j)->visible_offset(), 12u);
+    auto r = (*j)->NewReader(0);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(Tags(ReadN(**r, 12)), ExpectedTags(3, 2));
+  }
+  auto j = Journal::Open(TestOptions(dir));
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)->next_offset(), 12u);
+  EXPECT_EQ((*j)->durable_offset(), 12u);
+  EXPECT_EQ((*j)->visible_offset(), 12u);
+  EXPECT_GT((*j)->disk_bytes(), 0u);
+  auto last = (*j)->LastCommit();
+  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->first, 11u);
+  EXPECT_EQ((*last)->second.transaction_id(), "t2");
+
+  auto off = (*j)->Append(Txn("t3", 2));
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(*off, 12u);
+  ASSERT_TRUE((*j)->Sync().ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Tags(ReadN(**r, 16)), ExpectedTags(4, 2));
+}
+
+TEST(JournalTest, EmptyJournalHasNoCommitAndEmptyAppendIsANoop) {
+  auto j = Journal::Open(TestOptions(NewTempDir()));
+  ASSERT_TRUE(j.ok());
+  auto last = (*j)->LastCommit();
+  ASSERT_TRUE(last.ok());
+  EXPECT_FALSE(last->has_value());
+  auto off = (*j)->Append({});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(*off, 0u);
+  EXPECT_EQ((*j)->next_offset(), 0u);
+}
+
+TEST(JournalTest, GroupCommitSyncsOncePerBatchOfRecords) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.group_commit_bytes = 16 << 10;
+  o.group_commit_delay = absl::Hours(1);  // only the byte threshold and Sync() trigger
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+
+  absl::Mutex mu;
+  absl::CondVar cb_cv;
+  uint64_t last_cb = 0;
+  (*j)->SetDurableCallback([&](uint64_t d) {
+    absl::MutexLock l(&mu);
+    EXPECT_GE(d, last_cb);
+    last_cb = d;
+    cb_cv.SignalAll();
+  });
+  constexpr int kRecords = 2000;
+  for (int i = 0; i < kRecords; ++i) {
+    ASSERT_TRUE((*j)->Append(Txn(fmt::format("t{}", i), 1)).ok());
+  }
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ((*j)->durable_offset(), (*j)->next_offset());
+  // Every round but the last syncs at least group_commit_bytes.
+  const uint64_t max_rounds = (*j)->disk_bytes() / o.group_commit_bytes + 1;
+  EXPECT_GE((*j)->sync_count(), 1u);
+  EXPECT_LE((*j)->sync_count(), max_rounds);
+  EXPECT_LT((*j)->sync_count(), static_cast<uint64_t>(kRecords) / 10);
+
+  // The callback runs after each fsync, outside the journal's lock: wait for the last.
+  const uint64_t next = (*j)->next_offset();
+  absl::MutexLock l(&mu);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (last_cb != next && absl::Now() < deadline) cb_cv.WaitWithDeadline(&mu, deadline);
+  EXPECT_EQ(last_cb, next);
+}
+
+TEST(JournalTest, DelayAloneMakesARecordDurable) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.group_commit_bytes = 1ull << 30;
+  o.group_commit_delay = absl::Milliseconds(1);
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  auto off = (*j)->Append(Txn("t0", 1));
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ((*j)->WaitDurable(*off, absl::Seconds(10)), 3u);
+  EXPECT_EQ((*j)->sync_count(), 1u);
+}
+
+TEST(JournalTest, ReaderTailsAWriterAcrossSegmentRolls) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.segment_bytes = 2048;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  constexpr int kTxns = 300;
+  std::thread writer([&] {
+    for (int t = 0; t < kTxns; ++t) {
+      auto off = (*j)->Append(Txn(fmt::format("t{}", t), 3));
+      ASSERT_TRUE(off.ok()) << off.status();
+    }
+  });
+  // 7 entries per call cuts most 5-entry records in the middle.
+  std::vector<v1::JournalEntry> got = ReadN(**r, kTxns * 5, 7);
+  writer.join();
+  EXPECT_EQ(Tags(got), ExpectedTags(kTxns, 3));
+  EXPECT_GT((*j)->segment_count(), 3u);
+  // Nothing more: a short wait times out with an empty batch at the position.
+  auto b = (*r)->Next(10, absl::Milliseconds(1));
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->entries.empty());
+  EXPECT_EQ(b->first_offset, kTxns * 5u);
+}
+
+TEST(JournalTest, ReaderFromEveryOffsetAcrossSegments) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.segment_bytes = 1024;
+  const std::vector<std::string> all = ExpectedTags(40, 2);
+  {
+    auto j = Journal::Open(o);
+    ASSERT_TRUE(j.ok());
+    for (int t = 0; t < 40; ++t) ASSERT_TRUE((*j)->Append(Txn(fmt::format("t{}", t), 2)).ok());
+    ASSERT_TRUE((*j)->Sync().ok());
+  }
+  // After reopening, older segments are indexed lazily by the readers.
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_GT((*j)->segment_count(), 3u);
+  for (uint64_t from = 0; from <= all.size(); ++from) {
+    auto r = (*j)->NewReader(from);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)->position(), from);
+    const size_t n = all.size() - from;
+    std::vector<std::string> got = Tags(ReadN(**r, n, 3));
+    EXPECT_EQ(got, std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                            all.end()))
+        << "from " << from;
+  }
+  auto past = (*j)->NewReader(all.size() + 1);
+  EXPECT_EQ(past.status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(JournalTest, UncommittedTransactionIsInvisibleUntilItsCommitIsDurable) {
+  auto j = Journal::Open(TestOptions(NewTempDir()));
+  ASSERT_TRUE(j.ok());
+  // A transaction streamed in three records; its commit comes last.
+  ASSERT_TRUE((*j)->Append({Begin("big"), Event("big", 0), Event("big", 1)}).ok());
+  ASSERT_TRUE((*j)->Append({Event("big", 2), Event("big", 3)}).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ((*j)->durable_offset(), 5u);
+  EXPECT_EQ((*j)->visible_offset(), 0u);
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  auto b = (*r)->Next(100, absl::ZeroDuration());
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->entries.empty());
+  EXPECT_EQ(b->first_offset, 0u);
+
+  // The commit and a heartbeat after it: the heartbeat waits for the next commit.
+  ASSERT_TRUE((*j)->Append({Event("big", 4), Commit("big", 5), Heartbeat(1)}).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ((*j)->durable_offset(), 8u);
+  EXPECT_EQ((*j)->visible_offset(), 7u);
+  EXPECT_EQ(Tags(ReadN(**r, 7, 100)),
+            (std::vector<std::string>{"b:big", "e:big#0", "e:big#1", "e:big#2", "e:big#3",
+                                      "e:big#4", "c:big"}));
+  b = (*r)->Next(100, absl::ZeroDuration());
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->entries.empty());
+  EXPECT_EQ(b->first_offset, 7u);
+
+  ASSERT_TRUE((*j)->Append(Txn("t2", 0)).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ(Tags(ReadN(**r, 3, 100)), (std::vector<std::string>{"h:1", "b:t2", "c:t2"}));
+}
+
+TEST(JournalTest, WrittenButNotDurableIsInvisible) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.group_commit_bytes = 1ull << 30;
+  o.group_commit_delay = absl::Hours(1);  // nothing syncs until Sync()
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("t0", 1)).ok());
+  EXPECT_EQ((*j)->next_offset(), 3u);
+  EXPECT_EQ((*j)->durable_offset(), 0u);
+  EXPECT_EQ((*j)->visible_offset(), 0u);
+  EXPECT_EQ((*j)->WaitDurable(0, absl::Milliseconds(1)), 0u);
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  auto b = (*r)->Next(100, absl::ZeroDuration());
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->entries.empty());
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ((*j)->sync_count(), 1u);
+  EXPECT_EQ(ReadN(**r, 3).size(), 3u);
+}
+
+TEST(JournalTest, CloseStopsReadersAndAppends) {
+  auto j = Journal::Open(TestOptions(NewTempDir()));
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("t0", 1)).ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  std::thread closer([&] {
+    (*j)->WaitDurable(0, absl::Seconds(10));
+    (*j)->Close();
+  });
+  // Entries visible before Close are still returned, then kCancelled.
+  EXPECT_EQ(ReadN(**r, 3).size(), 3u);
+  closer.join();
+  auto b = (*r)->Next(10, absl::Seconds(10));
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ((*j)->Append(Txn("t1", 1)).status().code(), absl::StatusCode::kCancelled);
+  (*j)->Close();  // idempotent
+}
+
+}  // namespace
+}  // namespace tidemark
