@@ -175,10 +175,16 @@ absl::Status ParseTimestampText(std::string_view text, bool with_zone, v1::Value
   int32_t offset = 0;
   if (with_zone && !ReadOffset(c, &offset)) return Bad("expected a zone offset like +00");
   if (!c.AtEnd()) return Bad("unexpected text after the timestamp");
-  // |days| < 2^31 and micros per day < 2^37: the sum cannot overflow int64.
-  int64_t local = days * kMicrosPerDay + micros;
+  // PostgreSQL counts microseconds from 2000-01-01, tidemark from 1970-01-01: the
+  // last ~30 years of PostgreSQL's range (after 294247-01-10) do not fit an int64.
+  int64_t local = 0;
+  if (__builtin_mul_overflow(days, kMicrosPerDay, &local) ||
+      __builtin_add_overflow(local, micros, &local) ||
+      __builtin_sub_overflow(local, static_cast<int64_t>(offset) * kMicrosPerSecond, &local)) {
+    return Bad("timestamp beyond 294247-01-10, the last instant tidemark represents");
+  }
   if (with_zone) {
-    out->set_timestamptz_micros(local - static_cast<int64_t>(offset) * kMicrosPerSecond);
+    out->set_timestamptz_micros(local);
   } else {
     out->set_timestamp_micros(local);
   }

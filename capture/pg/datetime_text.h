@@ -24,7 +24,8 @@ absl::Status ParseDateText(std::string_view text, v1::Value* out);
 absl::Status ParseTimeText(std::string_view text, bool with_zone, v1::Value* out);
 // "2024-01-02 03:04:05.000006[ BC]" → timestamp_micros; with_zone also needs an offset
 // ("...+00", "...-08:00", "...+05:30:15") and gives the UTC instant timestamptz_micros.
-// "infinity" / "-infinity" → infinity.
+// "infinity" / "-infinity" → infinity. Times after 294247-01-10T04:00:54.775807 do not
+// fit int64 Unix microseconds: kInvalidArgument (PostgreSQL allows up to 294276 AD).
 absl::Status ParseTimestampText(std::string_view text, bool with_zone, v1::Value* out);
 // ISO 8601 interval as IntervalStyle=iso_8601 prints it: "P1Y2M3DT4H5M6.789S",
 // "P-1Y-2M3DT-4H-5M-6.789S", "PT0S" → interval{months, days, micros}.
