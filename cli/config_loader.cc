@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -122,19 +123,19 @@ absl::Status CheckQualified(const Section& s, std::string_view key,
 
 absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::SourceConfig* out) {
   TM_OPT(auto type, s.String("type"));
-  std::vector<std::string_view> keys = {"type", "password_env", "password_file", "chunk_events"};
   if (type) TM_RETURN_IF_ERROR(s.CheckOneOf("type", *type, {"postgres", "mysql", "mongo"}));
   const std::string t = type.value_or("");
-  if (t == "postgres" || t.empty()) {
-    keys.insert(keys.end(), {"dsn", "slot", "publication", "tables", "create_slot",
-                             "create_publication", "status_interval_ms"});
-  }
-  if (t == "mysql" || t.empty()) keys.insert(keys.end(), {"dsn", "tables", "server_id", "start"});
-  if (t == "mongo" || t.empty()) keys.insert(keys.end(), {"uri", "database", "collections"});
-  if (t.empty()) {  // the union, without duplicates, for the unknown-key check
-    std::sort(keys.begin() + 4, keys.end());
-    keys.erase(std::unique(keys.begin() + 4, keys.end()), keys.end());
-  }
+  static const std::vector<std::string_view> kPostgres = {
+      "type",        "dsn",    "password_env", "password_file",      "slot",
+      "publication", "tables", "create_slot",  "create_publication", "status_interval_ms",
+      "chunk_events"};
+  static const std::vector<std::string_view> kMysql = {
+      "type", "dsn", "password_env", "password_file", "tables", "server_id", "start",
+      "chunk_events"};
+  static const std::vector<std::string_view> kMongo = {
+      "type", "uri", "password_env", "password_file", "database", "collections", "chunk_events"};
+  std::vector<std::string_view> keys = t == "mysql" ? kMysql : t == "mongo" ? kMongo : kPostgres;
+  if (t.empty()) keys.insert(keys.end(), {"server_id", "start", "uri", "database", "collections"});
   TM_RETURN_IF_ERROR(RefuseLiteralPassword(s));
   TM_RETURN_IF_ERROR(s.CheckKeys(keys));
   if (!type) return s.Missing("type");
@@ -198,12 +199,13 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
     TM_RETURN_IF_ERROR(s.CheckOneOf("type", *type, {"file", "null", "postgres", "mysql", "kafka"}));
   }
   const std::string t = type.value_or("");
-  std::vector<std::string_view> keys = {"name", "type", "batch_events", "batch_ms"};
+  std::vector<std::string_view> keys = {"name", "type"};
   if (t == "file" || t.empty()) keys.insert(keys.end(), {"path", "fsync"});
   if (t == "postgres" || t == "mysql" || t.empty()) {
     keys.insert(keys.end(), {"dsn", "password_env", "password_file", "create_tables"});
   }
   if (t == "kafka" || t.empty()) keys.insert(keys.end(), {"brokers", "topic", "format"});
+  keys.insert(keys.end(), {"batch_events", "batch_ms"});
   TM_RETURN_IF_ERROR(RefuseLiteralPassword(s));
   TM_RETURN_IF_ERROR(s.CheckKeys(keys));
 
@@ -276,7 +278,7 @@ absl::Status ParseSinks(const Section& root, v1::PipelineConfig* cfg) {
 
 absl::Status ParseJournal(const Section& root, v1::JournalConfig* j) {
   TM_OPT(auto sec, root.Map("journal"));
-  const Section s = sec.value_or(Section("", YAML::Node(), "journal"));
+  const Section s = sec.value_or(Section("", nullptr, YAML::Node(), "journal"));
   TM_RETURN_IF_ERROR(s.CheckKeys({"max_bytes", "retain", "retain_bytes", "segment_bytes",
                                   "group_commit_ms", "group_commit_bytes"}));
   TM_OPT(auto max_bytes, s.Size("max_bytes"));
@@ -344,7 +346,8 @@ absl::Status ParseSections(const Section& root, v1::PipelineConfig* cfg) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::PipelineConfig> Parse(const YAML::Node& doc, const std::string& src) {
+absl::StatusOr<v1::PipelineConfig> Parse(const YAML::Node& doc, const std::string& src,
+                                          std::shared_ptr<const std::string> text) {
   if (!doc.IsDefined() || doc.IsNull()) {
     return absl::InvalidArgumentError(
         fmt::format("{}: the config is empty; it needs at least pipeline, source and sinks", src));
@@ -354,7 +357,7 @@ absl::StatusOr<v1::PipelineConfig> Parse(const YAML::Node& doc, const std::strin
         fmt::format("{}expected a map of keys (pipeline, source, sinks, ...) at the top level, got {}",
                     config::LocationPrefix(src, doc.Mark()), config::Describe(doc)));
   }
-  const Section root(src, doc, "");
+  const Section root(src, std::move(text), doc, "");
   TM_RETURN_IF_ERROR(root.CheckKeys({"pipeline", "data_dir", "source", "sinks", "journal",
                                      "snapshot", "reconcile", "metrics"}));
   v1::PipelineConfig cfg;
@@ -385,8 +388,9 @@ absl::StatusOr<v1::PipelineConfig> Parse(const YAML::Node& doc, const std::strin
 absl::StatusOr<v1::PipelineConfig> LoadConfigFromString(std::string_view yaml,
                                                         const std::string& source_name) {
   try {
-    YAML::Node doc = YAML::Load(std::string(yaml));
-    return Parse(doc, source_name);
+    auto text = std::make_shared<const std::string>(yaml);
+    YAML::Node doc = YAML::Load(*text);
+    return Parse(doc, source_name, text);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(fmt::format("{}YAML syntax error: {}",
                                                   config::LocationPrefix(source_name, e.mark),

@@ -129,8 +129,38 @@ std::string Describe(const YAML::Node& node) {
   return "nothing";
 }
 
-Section::Section(std::string source_name, YAML::Node map, std::string path)
-    : source_(std::move(source_name)), map_(std::move(map)), path_(std::move(path)) {}
+Section::Section(std::string source_name, std::shared_ptr<const std::string> text, YAML::Node map,
+                 std::string path)
+    : source_(std::move(source_name)),
+      text_(std::move(text)),
+      map_(std::move(map)),
+      path_(std::move(path)) {}
+
+YAML::Mark Section::MarkOf(std::string_view key) const {
+  if (map_.IsMap()) {
+    for (const auto& kv : map_) {
+      if (!kv.first.IsScalar() || kv.first.Scalar() != key) continue;
+      return kv.second.IsNull() && !NullSpelling(kv.second) ? kv.first.Mark() : kv.second.Mark();
+    }
+  }
+  return map_.Mark();
+}
+
+std::optional<std::string> Section::NullSpelling(const YAML::Node& v) const {
+  if (!v.IsNull() || text_ == nullptr) return std::nullopt;
+  const YAML::Mark m = v.Mark();
+  if (m.is_null() || m.pos < 0 || static_cast<size_t>(m.pos) >= text_->size()) return std::nullopt;
+  const std::string_view rest = std::string_view(*text_).substr(static_cast<size_t>(m.pos));
+  for (std::string_view word : {"null", "Null", "NULL", "~"}) {
+    if (rest.substr(0, word.size()) != word) continue;
+    const std::string_view after = rest.substr(word.size());
+    if (after.empty() || after[0] == ' ' || after[0] == '\n' || after[0] == '\r' ||
+        after[0] == ',' || after[0] == '}' || after[0] == ']' || after[0] == '#') {
+      return std::string(word);
+    }
+  }
+  return std::nullopt;
+}
 
 std::string Section::KeyPath(std::string_view key) const {
   return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
@@ -185,9 +215,7 @@ int Section::LineOf(std::string_view key) const {
 }
 
 absl::Status Section::ErrorAt(std::string_view key, std::string_view message) const {
-  YAML::Node v = Value(key);
-  return Located(v.IsDefined() ? v.Mark() : map_.Mark(),
-                 fmt::format("{}: {}", KeyPath(key), message));
+  return Located(MarkOf(key), fmt::format("{}: {}", KeyPath(key), message));
 }
 
 absl::Status Section::ErrorAtElement(std::string_view key, size_t index,
@@ -205,8 +233,8 @@ absl::Status Section::Missing(std::string_view key) const {
 
 absl::Status Section::TypeError(std::string_view key, const YAML::Node& v,
                                 std::string_view want) const {
-  return Located(v.Mark(), fmt::format("{}: expected {}, got {}", KeyPath(key), want,
-                                       Describe(v)));
+  return Located(MarkOf(key), fmt::format("{}: expected {}, got {}", KeyPath(key), want,
+                                          Describe(v)));
 }
 
 absl::Status Section::CheckOneOf(std::string_view key, std::string_view value,
@@ -221,6 +249,7 @@ absl::StatusOr<std::optional<std::string>> Section::String(std::string_view key)
   YAML::Node v = Value(key);
   if (!v.IsDefined()) return std::nullopt;
   // Never echo the value: a string key may hold a DSN with credentials.
+  if (std::optional<std::string> null_word = NullSpelling(v)) return *null_word;
   if (!v.IsScalar()) return TypeError(key, v, "a string");
   return v.Scalar();
 }
@@ -290,7 +319,7 @@ absl::StatusOr<std::optional<Section>> Section::Map(std::string_view key) const 
   YAML::Node v = Value(key);
   if (!v.IsDefined()) return std::nullopt;
   if (!v.IsMap() && !v.IsNull()) return TypeError(key, v, "a map");
-  return Section(source_, v, KeyPath(key));
+  return Section(source_, text_, v, KeyPath(key));
 }
 
 absl::StatusOr<std::optional<std::vector<Section>>> Section::MapList(std::string_view key) const {
@@ -303,7 +332,7 @@ absl::StatusOr<std::optional<std::vector<Section>>> Section::MapList(std::string
     if (!v[i].IsMap()) {
       return Located(v[i].Mark(), fmt::format("{}: expected a map, got {}", path, Describe(v[i])));
     }
-    out.emplace_back(source_, v[i], path);
+    out.emplace_back(source_, text_, v[i], path);
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,9 @@ absl::StatusOr<uint64_t> ParseDurationMs(std::string_view text, bool bare_is_ms)
 // "sinks[0]").
 class Section {
  public:
-  Section(std::string source_name, YAML::Node map, std::string path);
+  // `text` is the YAML the nodes were parsed from (shared by all sections).
+  Section(std::string source_name, std::shared_ptr<const std::string> text, YAML::Node map,
+          std::string path);
 
   const std::string& path() const { return path_; }
   // "source.dsn" for key "dsn".
@@ -74,10 +77,17 @@ class Section {
 
  private:
   YAML::Node Value(std::string_view key) const;
+  // Where errors about `key` point: its value, or the key itself when the value is
+  // empty (yaml-cpp places an empty value on the next line), or this section.
+  YAML::Mark MarkOf(std::string_view key) const;
+  // yaml-cpp turns the plain scalars null/Null/NULL/~ into null nodes; the text
+  // tells them apart from an empty value (so `type: null` names the null sink).
+  std::optional<std::string> NullSpelling(const YAML::Node& v) const;
   absl::Status Located(const YAML::Mark& mark, std::string_view message) const;
   absl::Status TypeError(std::string_view key, const YAML::Node& v, std::string_view want) const;
 
   std::string source_;
+  std::shared_ptr<const std::string> text_;
   YAML::Node map_;
   std::string path_;
 };
