@@ -131,7 +131,7 @@ absl::Status Journal::Impl::RecoverNewest(Segment* seg) {
     }
     spdlog::warn(
         "{}: cutting off a torn record at the tail ({}; {} bytes dropped). Expected after a "
-        "crash mid-write: the record was never durable",
+        "crash mid-write, before the record was synced",
         seg->file->Where(scan.valid_bytes), *scan.bad, scan.file_size - scan.valid_bytes);
     TM_RETURN_IF_ERROR(seg->file->Truncate(scan.valid_bytes));
   }

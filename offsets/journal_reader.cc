@@ -29,7 +29,7 @@ class Reader final : public JournalReader {
       }
       return batch;
     }
-    const uint64_t limit = std::min<uint64_t>(visible, pos_ + max_entries);
+    const uint64_t limit = visible - pos_ <= max_entries ? visible : pos_ + max_entries;
     batch.entries.reserve(limit - pos_);
     while (pos_ < limit) {
       if (pos_ < cache_first_ || pos_ >= cache_first_ + cache_.size()) {

@@ -157,6 +157,71 @@ TEST(JournalCorruptionTest, CrcErrorInOlderSegmentIsDataLossWhenRead) {
   EXPECT_EQ((*r)->position(), bases[1]);
 }
 
+TEST(JournalCorruptionTest, CrcErrorInTheLastRecordIsATornTail) {
+  const std::string dir = NewTempDir();
+  WriteFiveTxns(TestOptions(dir));
+  const std::vector<RecordInfo> recs = Records(dir, 0);
+  FlipByte(SegPath(dir, 0), recs[4].pos + recs[4].size - 1);
+  auto j = Journal::Open(TestOptions(dir));
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)->next_offset(), 16u);
+  EXPECT_EQ(std::filesystem::file_size(SegPath(dir, 0)), recs[4].pos);
+}
+
+TEST(JournalCorruptionTest, EmptyNewestSegmentAfterACrashedRoll) {
+  const std::string dir = NewTempDir();
+  JournalOptions o = TestOptions(dir);
+  o.segment_bytes = 300;
+  WriteFiveTxns(o);
+  // A crash right after creating the next segment file.
+  AppendBytes(SegPath(dir, 20), "");
+  {
+    auto j = Journal::Open(o);
+    ASSERT_TRUE(j.ok()) << j.status();
+    EXPECT_EQ((*j)->next_offset(), 20u);
+    EXPECT_EQ((*j)->visible_offset(), 20u);
+    auto last = (*j)->LastCommit();
+    ASSERT_TRUE(last.ok() && last->has_value()) << last.status();
+    EXPECT_EQ((*last)->first, 19u);
+    EXPECT_EQ((*last)->second.transaction_id(), "t4");
+    auto off = (*j)->Append(Txn("t5", 2));
+    ASSERT_TRUE(off.ok());
+    EXPECT_EQ(*off, 20u);
+  }
+  // A segment whose name does not follow its predecessor: entries are missing.
+  std::filesystem::rename(SegPath(dir, 20), SegPath(dir, 25));
+  auto j = Journal::Open(o);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), absl::StatusCode::kDataLoss) << j.status();
+  const std::string msg(j.status().message());
+  EXPECT_NE(msg.find("record holds offsets from 20 but 25 was expected"), std::string::npos)
+      << msg;
+}
+
+TEST(JournalCorruptionTest, MissingMiddleSegmentIsDataLossWhenRead) {
+  const std::string dir = NewTempDir();
+  JournalOptions o = TestOptions(dir);
+  o.segment_bytes = 300;
+  WriteFiveTxns(o);
+  std::vector<uint64_t> bases;
+  for (const auto& de : std::filesystem::directory_iterator(dir)) {
+    bases.push_back(*journal_format::ParseSegmentFileName(de.path().filename().string()));
+  }
+  std::sort(bases.begin(), bases.end());
+  ASSERT_GE(bases.size(), 3u);
+  std::filesystem::remove(SegPath(dir, bases[1]));
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok()) << j.status();
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  auto b = (*r)->Next(100, absl::Seconds(1));
+  ASSERT_EQ(b.status().code(), absl::StatusCode::kDataLoss) << b.status();
+  const std::string msg(b.status().message());
+  EXPECT_NE(msg.find(fmt::format("but the next segment starts at {}", bases[2])),
+            std::string::npos)
+      << msg;
+}
+
 TEST(JournalCorruptionTest, TruncateToMidRecordKeepsThePrefix) {
   const std::string dir = NewTempDir();
   const JournalOptions o = TestOptions(dir);

@@ -238,6 +238,20 @@ TEST(JournalTest, WrittenButNotDurableIsInvisible) {
   EXPECT_EQ(ReadN(**r, 3).size(), 3u);
 }
 
+TEST(JournalTest, HugeMaxEntriesReturnsWhatIsVisible) {
+  auto j = Journal::Open(TestOptions(NewTempDir()));
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("t0", 3)).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  auto r = (*j)->NewReader(1);
+  ASSERT_TRUE(r.ok());
+  auto b = (*r)->Next(SIZE_MAX, absl::Seconds(10));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->first_offset, 1u);
+  EXPECT_EQ(b->entries.size(), 4u);
+  EXPECT_EQ((*r)->position(), 5u);
+}
+
 TEST(JournalTest, CloseStopsReadersAndAppends) {
   auto j = Journal::Open(TestOptions(NewTempDir()));
   ASSERT_TRUE(j.ok());
