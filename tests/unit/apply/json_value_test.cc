@@ -54,7 +54,6 @@ Value Interval(int32_t months, int32_t days, int64_t micros) {
 }
 
 constexpr int64_t kSec = 1'000'000;
-constexpr int64_t kDay = 86'400 * kSec;
 
 TEST(JsonValue, NullAndBool) {
   EXPECT_EQ(J(Null()), "null");
