@@ -1,9 +1,13 @@
 // Journal: open and recovery, the writer, and the group-commit flusher thread.
 #include "offsets/journal.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
 #include "common/file_util.h"
@@ -69,8 +73,25 @@ bool Journal::WaitUntilPaused(absl::Duration timeout) { return impl_->WaitUntilP
 // ---------------------------------------------------------------------------
 // Open and recovery.
 
+Journal::Impl::~Impl() {
+  Close();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
 absl::Status Journal::Impl::Recover() {
   TM_RETURN_IF_ERROR(MakeDirs(opts_.dir));
+  const std::string lock_path = opts_.dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return ErrnoError("journal: open lock file", lock_path, errno);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(fmt::format(
+          "journal {} is in use by another tidemark process (lock {} is held); stop it first, "
+          "or give each pipeline its own data_dir",
+          opts_.dir, lock_path));
+    }
+    return ErrnoError("journal: lock", lock_path, errno);
+  }
   std::vector<uint64_t> bases;
   std::error_code ec;
   for (const auto& de : std::filesystem::directory_iterator(opts_.dir, ec)) {

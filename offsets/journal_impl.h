@@ -29,7 +29,7 @@ namespace tidemark {
 class Journal::Impl {
  public:
   explicit Impl(JournalOptions options) : opts_(std::move(options)) {}
-  ~Impl() { Close(); }
+  ~Impl();
 
   // Open: lists, recovers the newest segment, computes offsets; then starts the flusher.
   absl::Status Recover();
@@ -100,6 +100,7 @@ class Journal::Impl {
   absl::Status WriterError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const JournalOptions opts_;
+  int lock_fd_ = -1;  // DIR/LOCK, flock'd: one process per journal
 
   mutable absl::Mutex mu_;
   absl::CondVar flush_cv_;    // flusher: data to sync, Sync() request, Close()

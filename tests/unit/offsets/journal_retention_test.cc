@@ -15,19 +15,9 @@ namespace {
 
 using ::tidemark::testing::NewTempDir;
 using ::tidemark::testing::ReadN;
+using ::tidemark::testing::SegmentBases;
 using ::tidemark::testing::TestOptions;
 using ::tidemark::testing::Txn;
-
-std::vector<uint64_t> SegmentBases(const std::string& dir) {
-  std::vector<uint64_t> bases;
-  for (const auto& de : std::filesystem::directory_iterator(dir)) {
-    if (auto b = journal_format::ParseSegmentFileName(de.path().filename().string())) {
-      bases.push_back(*b);
-    }
-  }
-  std::sort(bases.begin(), bases.end());
-  return bases;
-}
 
 std::unique_ptr<Journal> OpenWithTxns(const JournalOptions& o, int txns) {
   auto j = Journal::Open(o);

@@ -69,6 +69,16 @@ TEST(JournalTest, WriteReadReopen) {
   EXPECT_EQ(Tags(ReadN(**r, 16)), ExpectedTags(4, 2));
 }
 
+TEST(JournalTest, OneProcessPerJournal) {
+  const std::string dir = NewTempDir();
+  auto j = Journal::Open(TestOptions(dir));
+  ASSERT_TRUE(j.ok());
+  auto second = Journal::Open(TestOptions(dir));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
+  j->reset();
+  EXPECT_TRUE(Journal::Open(TestOptions(dir)).ok());
+}
+
 TEST(JournalTest, EmptyJournalHasNoCommitAndEmptyAppendIsANoop) {
   auto j = Journal::Open(TestOptions(NewTempDir()));
   ASSERT_TRUE(j.ok());

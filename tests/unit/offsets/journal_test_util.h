@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "offsets/journal.h"
+#include "offsets/journal_format.h"
 #include "tidemark/v1/journal.pb.h"
 
 namespace tidemark::testing {
@@ -25,6 +27,18 @@ inline std::string NewTempDir() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// The first offsets of the segment files in `dir`, ascending.
+inline std::vector<uint64_t> SegmentBases(const std::string& dir) {
+  std::vector<uint64_t> bases;
+  for (const auto& de : std::filesystem::directory_iterator(dir)) {
+    if (auto b = journal_format::ParseSegmentFileName(de.path().filename().string())) {
+      bases.push_back(*b);
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
 }
 
 // Options for tests: quick group commit, no time window.
