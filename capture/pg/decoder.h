@@ -39,9 +39,23 @@ class PgDecoder {
   //   Begin → TxnBegin; Commit → TxnCommit; Relation → TableSchema when the shape
   //   is new to the registry (interned there); Insert/Update/Delete/Truncate →
   //   ChangeEvent(s); Message → LogicalMessage; Origin and Type → nothing.
+  // Details: ChangeEvent.position.pg = {lsn: wal_start, commit_lsn: the Begin's
+  //   final_lsn}; sequence counts ChangeEvents in the transaction from 0 and
+  //   TxnCommit.event_count is their number (LogicalMessages are not counted).
+  //   Before images: 'K' → key_only row (non-key columns null_value as sent), 'O' →
+  //   full row, none for an Update without K/O. 'u' → Value.unchanged. Key columns
+  //   follow pgoutput's flags, which mark EVERY column under REPLICA IDENTITY FULL;
+  //   Column.nullable is false only for key columns under DEFAULT/INDEX (pgoutput
+  //   does not send attnotnull). The text values must come from a session with the
+  //   settings text_values.h lists (DateStyle=ISO, IntervalStyle=iso_8601, ...).
+  //   A failed Decode appends nothing and leaves the decoder's state unchanged
+  //   (the schema registry may already hold an interned Relation).
   // Errors: kDataLoss for malformed bytes (with byte position); kFailedPrecondition
-  // for a column whose type tidemark does not decode, naming table, column and type;
+  // for a column whose type tidemark does not decode, naming table, column and type,
+  // for a binary-format column and for multi-dimensional / explicit-bound arrays;
   // kInvalidArgument for a value that does not parse as its type, naming the column.
+  // kDataLoss also for protocol-order violations (change outside Begin/Commit, a
+  // relation id without a Relation message, a tuple whose width differs from it).
   absl::Status Decode(std::string_view message, uint64_t wal_start,
                       std::vector<v1::JournalEntry>* out);
 
