@@ -49,7 +49,8 @@ class Journal {
   // Opens or creates the journal. Recovery: a torn or corrupt record at the very
   // tail of the newest segment (a crash mid-write) is cut off and logged; a bad
   // record anywhere before the tail is kDataLoss naming the segment file and byte
-  // offset (the bytes are kept).
+  // offset (the bytes are kept). Only one process may have a journal open: Open
+  // takes an flock on DIR/LOCK and fails with kFailedPrecondition if it is held.
   static absl::StatusOr<std::unique_ptr<Journal>> Open(const JournalOptions& options);
   ~Journal();  // syncs and stops the background flusher
 
