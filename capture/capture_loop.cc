@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "capture/capture_loop.h"
 
 #include <fmt/format.h>
@@ -26,10 +27,12 @@ absl::Status CaptureLoop::AcknowledgeDurable() {
   return source_->Acknowledge(*newest);
 }
 
-absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
+absl::Status CaptureLoop::Run(const std::atomic<bool>& stop,
+                              const std::function<absl::Status()>& health) {
   absl::Time next_retention = absl::Now() + options_.retention_every;
   absl::Time next_progress = absl::Now() + absl::Seconds(10);
   while (!stop) {
+    TM_RETURN_IF_ERROR(health());
     TM_ASSIGN_OR_RETURN(EventChunk chunk, source_->Next(options_.poll));
     if (!chunk.entries.empty()) {
       std::vector<std::pair<size_t, v1::SourcePosition>> commits;

@@ -30,8 +30,9 @@ class CaptureLoop {
               std::function<uint64_t()> applied_by_all);
 
   // Streams until `stop` becomes true (then returns OK after a final journal sync and
-  // acknowledgement) or an error occurs. The source must already be started.
-  absl::Status Run(const std::atomic<bool>& stop);
+  // acknowledgement) or an error occurs, including a non-OK `health()` (polled each
+  // round; e.g. every sink has failed). The source must already be started.
+  absl::Status Run(const std::atomic<bool>& stop, const std::function<absl::Status()>& health);
 
   // Number of change events appended so far (for progress logs).
   uint64_t events_captured() const { return events_; }

@@ -20,12 +20,13 @@ namespace {
 JournalOptions JournalOptionsFrom(const v1::PipelineConfig& c) {
   JournalOptions o;
   o.dir = c.data_dir() + "/journal";
+  // The config loader fills every default, so each value is taken as it is.
   const auto& j = c.journal();
-  if (j.segment_bytes()) o.segment_bytes = j.segment_bytes();
-  if (j.group_commit_bytes()) o.group_commit_bytes = j.group_commit_bytes();
-  if (j.group_commit_ms()) o.group_commit_delay = absl::Milliseconds(j.group_commit_ms());
+  o.segment_bytes = j.segment_bytes();
+  o.group_commit_bytes = j.group_commit_bytes();
+  o.group_commit_delay = absl::Milliseconds(j.group_commit_ms());
   o.max_bytes = j.max_bytes();
-  if (j.retain_seconds()) o.retain = absl::Seconds(static_cast<int64_t>(j.retain_seconds()));
+  o.retain = absl::Seconds(static_cast<int64_t>(j.retain_seconds()));
   o.retain_bytes = j.retain_bytes();
   return o;
 }
@@ -99,8 +100,8 @@ absl::Status Pipeline::RunOnce(const std::atomic<bool>& stop) {
     const auto& sc = config_.sinks(static_cast<int>(i));
     ApplierOptions ao;
     ao.name = sc.name();
-    if (sc.batch_events()) ao.batch_events = sc.batch_events();
-    if (sc.batch_ms()) ao.batch_wait = absl::Milliseconds(sc.batch_ms());
+    ao.batch_events = std::max<size_t>(1, sc.batch_events());
+    ao.batch_wait = absl::Milliseconds(sc.batch_ms());
     appliers.push_back(std::make_unique<Applier>(ao, sinks_[i].get(), journal.get()));
     appliers.back()->Start();
   }

@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "common/libpq.h"
 
 #include <fmt/format.h>

@@ -9,6 +9,7 @@
 #include "capture/pg/pg_catalog.h"
 #include "common/positions.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 
 namespace tidemark::pg {
 

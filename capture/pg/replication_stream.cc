@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "capture/pg/replication_stream.h"
 
 #include <poll.h>

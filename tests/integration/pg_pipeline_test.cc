@@ -31,7 +31,9 @@ std::map<uint64_t, nlohmann::json> ByOffset(const std::vector<nlohmann::json>& l
   for (const auto& l : lines) {
     uint64_t off = l["tidemark"]["offset"].get<uint64_t>();
     auto [it, inserted] = out.emplace(off, l);
-    if (!inserted) EXPECT_EQ(it->second, l) << "offset " << off << " written twice with different content";
+    if (!inserted) {
+      EXPECT_EQ(it->second, l) << "offset " << off << " written twice with different content";
+    }
   }
   return out;
 }

@@ -1,0 +1,72 @@
+// Builds sources and sinks from their config sections.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/strings.h"
+#include "apply/file/file_sink.h"
+#include "apply/file/null_sink.h"
+#include "apply/format/json_envelope.h"
+#include "capture/pg/pg_source.h"
+#include "cli/pipeline.h"
+
+namespace tidemark {
+
+absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& config,
+                                                   SchemaRegistry* schemas) {
+  const auto& s = config.source();
+  if (s.type() == "postgres") {
+    pg::PgSourceOptions o;
+    o.dsn = s.dsn();
+    o.password = s.password();
+    o.slot = s.slot();
+    o.publication = s.publication();
+    o.tables.assign(s.tables().begin(), s.tables().end());
+    o.create_slot = s.create_slot();
+    o.create_publication = s.create_publication();
+    o.status_interval = absl::Milliseconds(s.status_interval_ms());
+    o.chunk_events = s.chunk_events();
+    return std::make_unique<pg::PgSource>(std::move(o), schemas);
+  }
+  return absl::UnimplementedError(fmt::format(
+      "source.type '{}' is not available in this build yet; use postgres", s.type()));
+}
+
+absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const v1::PipelineConfig& config,
+                                               const v1::SinkConfig& sink,
+                                               const SchemaRegistry* schemas,
+                                               CheckpointStore* checkpoints) {
+  if (sink.type() == "file") {
+    EnvelopeContext ctx;
+    ctx.connector = std::string(ConnectorName(config.source().type()));
+    ctx.name = config.pipeline();
+    auto s = FileSink::Open(sink.name(), sink.path(), sink.fsync(), schemas, checkpoints, ctx);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Sink>(std::move(*s));
+  }
+  if (sink.type() == "null") return std::make_unique<NullSink>(sink.name(), checkpoints);
+  return absl::UnimplementedError(fmt::format(
+      "sink {}: type '{}' is not available in this build yet; use file or null", sink.name(),
+      sink.type()));
+}
+
+std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink) {
+  std::vector<Prerequisite> out;
+  if (sink.type() == "file" && sink.path() != "-") {
+    std::filesystem::path dir = std::filesystem::path(sink.path()).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    std::filesystem::path probe = dir;
+    while (!std::filesystem::exists(probe, ec) && probe.has_parent_path() && probe != probe.parent_path()) {
+      probe = probe.parent_path();
+    }
+    if (access(probe.c_str(), W_OK) != 0) {
+      out.push_back({fmt::format("cannot write to {} (for {})", probe.string(), sink.path()),
+                     "make the directory writable for this user or change the sink's path"});
+    }
+  }
+  return out;
+}
+
+}  // namespace tidemark
