@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "apply/format/json_value.h"
-#include "apply/format/json_writer.h"
+#include "common/json_writer.h"
 #include "common/status_macros.h"
 #include "schema/registry.h"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <iterator>
 
-#include "apply/format/json_writer.h"
+#include "common/json_writer.h"
 #include "apply/format/temporal.h"
 #include "common/status_macros.h"
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "apply/format/json_writer.h"
+#include "common/json_writer.h"
 
 namespace tidemark {
 namespace {

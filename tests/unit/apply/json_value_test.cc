@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "apply/format/json_writer.h"
+#include "common/json_writer.h"
 #include "apply/format/temporal.h"
 
 namespace tidemark {

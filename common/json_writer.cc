@@ -1,4 +1,4 @@
-#include "apply/format/json_writer.h"
+#include "common/json_writer.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
-// Low-level JSON text helpers for the envelope (DESIGN.md §4 "JSON form"): string
+// Low-level JSON text helpers for the envelope and JSON logs (DESIGN.md §4 "JSON form"): string
 // escaping with UTF-8 validation, and a validating minifier for embedded JSON
 // documents. Everything appends to a caller-owned std::string; nothing allocates
 // per call beyond the output's growth. Pure functions, thread-compatible.
-#ifndef TIDEMARK_APPLY_FORMAT_JSON_WRITER_H_
-#define TIDEMARK_APPLY_FORMAT_JSON_WRITER_H_
+#ifndef TIDEMARK_COMMON_JSON_WRITER_H_
+#define TIDEMARK_COMMON_JSON_WRITER_H_
 
 #include <cstddef>
 #include <string>
@@ -43,4 +43,4 @@ size_t FindInvalidUtf8(std::string_view s);
 
 }  // namespace tidemark::json
 
-#endif  // TIDEMARK_APPLY_FORMAT_JSON_WRITER_H_
+#endif  // TIDEMARK_COMMON_JSON_WRITER_H_
