@@ -58,6 +58,87 @@ absl::Status AppendBitString(std::string* out, const std::string& bits) {
   return absl::OkStatus();
 }
 
+absl::Status AppendDocument(std::string* out, const v1::Document& doc) {
+  out->push_back('{');
+  bool first = true;
+  for (const v1::DocumentField& f : doc.fields()) {
+    if (!first) out->push_back(',');
+    first = false;
+    TM_RETURN_IF_ERROR(AppendString(out, f.name()));
+    out->push_back(':');
+    absl::Status s = AppendValue(out, f.value());
+    if (!s.ok()) return Annotate(s, fmt::format("field '{}': ", f.name()));
+  }
+  out->push_back('}');
+  return absl::OkStatus();
+}
+
+absl::Status AppendObjectId(std::string* out, const std::string& b) {
+  if (b.size() != 12) {
+    return absl::InvalidArgumentError(fmt::format("ObjectId of {} bytes (want 12)", b.size()));
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->append("{\"$oid\":\"");
+  for (char ch : b) {
+    const auto c = static_cast<uint8_t>(ch);
+    out->push_back(kHex[c >> 4]);
+    out->push_back(kHex[c & 0xF]);
+  }
+  out->append("\"}");
+  return absl::OkStatus();
+}
+
+absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
+  using V = v1::Value;
+  switch (v.kind_case()) {
+    case V::kObjectId:
+      return AppendObjectId(out, v.object_id());
+    case V::kBsonTimestamp:
+      fmt::format_to(std::back_inserter(*out), "{{\"$timestamp\":{{\"t\":{},\"i\":{}}}}}",
+                     v.bson_timestamp().t(), v.bson_timestamp().i());
+      return absl::OkStatus();
+    case V::kBinary:
+      if (v.binary().subtype() > 0xFF) {
+        return absl::InvalidArgumentError(
+            fmt::format("binary subtype {} (want 0..255)", v.binary().subtype()));
+      }
+      out->append("{\"$binary\":{\"base64\":\"");
+      AppendBase64(out, v.binary().data());
+      fmt::format_to(std::back_inserter(*out), "\",\"subType\":\"{:02x}\"}}}}",
+                     v.binary().subtype());
+      return absl::OkStatus();
+    case V::kRegex:
+      out->append("{\"$regularExpression\":{\"pattern\":");
+      TM_RETURN_IF_ERROR(AppendString(out, v.regex().pattern()));
+      out->append(",\"options\":");
+      TM_RETURN_IF_ERROR(AppendString(out, v.regex().options()));
+      out->append("}}");
+      return absl::OkStatus();
+    case V::kCode:
+      out->append("{\"$code\":");
+      TM_RETURN_IF_ERROR(AppendString(out, v.code().code()));
+      if (v.code().has_scope()) {
+        out->append(",\"$scope\":");
+        TM_RETURN_IF_ERROR(AppendDocument(out, v.code().scope()));
+      }
+      out->push_back('}');
+      return absl::OkStatus();
+    case V::kBsonKey:
+      out->append(v.bson_key() == v1::BSON_MAX_KEY ? "{\"$maxKey\":1}" : "{\"$minKey\":1}");
+      return absl::OkStatus();
+    case V::kDocument:
+      return AppendDocument(out, v.document());
+    case V::kBsonSymbol:
+      out->append("{\"$symbol\":");
+      TM_RETURN_IF_ERROR(AppendString(out, v.bson_symbol()));
+      out->push_back('}');
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError("value with no kind set");
+}
+
 }  // namespace
 
 std::string FormatDouble(double d) {
@@ -161,6 +242,15 @@ absl::Status AppendValue(std::string* out, const v1::Value& v) {
       return absl::OkStatus();
     case V::kUnchanged:
       return absl::InvalidArgumentError("unchanged (TOAST) marker where a value is required");
+    case V::kObjectId:
+    case V::kBsonTimestamp:
+    case V::kBinary:
+    case V::kRegex:
+    case V::kCode:
+    case V::kBsonKey:
+    case V::kDocument:
+    case V::kBsonSymbol:
+      return AppendBsonValue(out, v);
     case V::KIND_NOT_SET:
       break;
   }

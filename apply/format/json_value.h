@@ -25,6 +25,16 @@
 //   array            array of values, NULL elements as null
 //   geometry         {"wkb": "<base64>", "srid": n}
 //   infinity         "infinity" | "-infinity"
+//   BSON kinds (MongoDB) as MongoDB Extended JSON v2 canonical wrappers:
+//   object_id        {"$oid":"<24 lowercase hex>"} (not 12 bytes: an error)
+//   bson_timestamp   {"$timestamp":{"t":<seconds>,"i":<ordinal>}}
+//   binary           {"$binary":{"base64":"<base64>","subType":"<2 hex digits>"}}
+//   regex            {"$regularExpression":{"pattern":"..","options":".."}}
+//   code             {"$code":".."} or, with a scope, {"$code":"..","$scope":{..}}
+//   bson_key         {"$minKey":1} | {"$maxKey":1}
+//   bson_symbol      {"$symbol":".."}
+//   document         an object, fields in document order, values as above (a
+//                    field named like a wrapper, e.g. "$oid", is printed as is)
 //   unchanged        never printed: rows leave the column out (json_envelope.h);
 //                    here it is kInvalidArgument, as is a Value with no kind set.
 #ifndef TIDEMARK_APPLY_FORMAT_JSON_VALUE_H_

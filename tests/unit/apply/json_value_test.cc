@@ -297,3 +297,82 @@ TEST(JsonValue, UnchangedAndUnsetAreErrors) {
 
 }  // namespace
 }  // namespace tidemark
+
+// --- BSON kinds (MongoDB): Extended JSON v2 canonical wrappers --------------------
+
+namespace tidemark {
+namespace {
+
+TEST(JsonValueBson, ObjectId) {
+  Value v;
+  v.set_object_id(std::string("\x65\x9a\x00\x01\xab\xcd\xef\x10\x20\x30\x40\xff", 12));
+  EXPECT_EQ(J(v), R"({"$oid":"659a0001abcdef10203040ff"})");
+  v.set_object_id("short");
+  EXPECT_NE(Err(v).find("ObjectId of 5 bytes"), std::string::npos);
+}
+
+TEST(JsonValueBson, TimestampBinaryRegexCodeKeysSymbol) {
+  Value ts;
+  ts.mutable_bson_timestamp()->set_t(4294967295u);
+  ts.mutable_bson_timestamp()->set_i(7);
+  EXPECT_EQ(J(ts), R"({"$timestamp":{"t":4294967295,"i":7}})");
+
+  Value bin;
+  bin.mutable_binary()->set_data(std::string("\x00\x01\xfe", 3));
+  bin.mutable_binary()->set_subtype(0x80);
+  EXPECT_EQ(J(bin), R"({"$binary":{"base64":"AAH+","subType":"80"}})");
+  bin.mutable_binary()->set_subtype(3);
+  EXPECT_EQ(J(bin), R"({"$binary":{"base64":"AAH+","subType":"03"}})");
+  bin.mutable_binary()->set_subtype(256);
+  EXPECT_NE(Err(bin).find("binary subtype 256"), std::string::npos);
+
+  Value re;
+  re.mutable_regex()->set_pattern("^a\"b\\d$");
+  re.mutable_regex()->set_options("im");
+  EXPECT_EQ(J(re), R"({"$regularExpression":{"pattern":"^a\"b\\d$","options":"im"}})");
+
+  Value code;
+  code.mutable_code()->set_code("function() { return 1; }");
+  EXPECT_EQ(J(code), R"({"$code":"function() { return 1; }"})");
+  auto* f = code.mutable_code()->mutable_scope()->add_fields();
+  f->set_name("x");
+  f->mutable_value()->set_int_value(1);
+  EXPECT_EQ(J(code), R"({"$code":"function() { return 1; }","$scope":{"x":1}})");
+
+  Value mn, mx;
+  mn.set_bson_key(v1::BSON_MIN_KEY);
+  mx.set_bson_key(v1::BSON_MAX_KEY);
+  EXPECT_EQ(J(mn), R"({"$minKey":1})");
+  EXPECT_EQ(J(mx), R"({"$maxKey":1})");
+
+  Value sym;
+  sym.set_bson_symbol("sym");
+  EXPECT_EQ(J(sym), R"({"$symbol":"sym"})");
+}
+
+TEST(JsonValueBson, NestedDocumentsKeepOrderAndExactValues) {
+  Value doc;
+  auto* d = doc.mutable_document();
+  auto add = [](v1::Document* d, std::string name) {
+    auto* f = d->add_fields();
+    f->set_name(std::move(name));
+    return f->mutable_value();
+  };
+  add(d, "z")->set_int_value(-9223372036854775807LL - 1);
+  add(d, "a")->set_decimal_value("1.2300E+5");
+  add(d, "n")->set_double_value(std::nan(""));
+  Value* inner = add(d, "inner");
+  add(inner->mutable_document(), "k")->set_text_value("v");
+  Value* arr = add(d, "arr");
+  arr->mutable_array()->add_elements()->set_null_value(v1::NULL_VALUE);
+  arr->mutable_array()->add_elements()->mutable_document();
+  add(d, "empty")->mutable_document();
+  EXPECT_EQ(J(doc),
+            R"({"z":-9223372036854775808,"a":"1.2300E+5","n":"NaN","inner":{"k":"v"},)"
+            R"("arr":[null,{}],"empty":{}})");
+  add(d, "bad")->set_object_id("x");
+  EXPECT_NE(Err(doc).find("field 'bad'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tidemark
