@@ -9,6 +9,7 @@ PKGS=(
   libprotobuf-dev protobuf-compiler libabsl-dev libspdlog-dev libfmt-dev
   libssl-dev liblz4-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   postgresql-15 postgresql-client-15 postgresql-contrib
+  mariadb-server mariadb-client libzstd-dev zlib1g-dev
   python3 python3-bson procps iproute2 util-linux
 )
 
@@ -35,5 +36,9 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   pg_lsclusters -h 2>/dev/null | awk '$4=="online"{print $1, $2}' | while read -r v c; do
     $SUDO pg_ctlcluster "$v" "$c" stop 2>/dev/null || true
   done
+fi
+# The Debian mariadb-server package starts a server on 3306; tidemark never uses it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mariadb 2>/dev/null; then
+  $SUDO systemctl stop mariadb 2>/dev/null || true
 fi
 echo "install-deps: done" >&2
