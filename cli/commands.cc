@@ -122,4 +122,11 @@ int CheckpointsCommand(const CommandArgs& args) {
   return 0;
 }
 
+int ConfigShowCommand(const CommandArgs& args) {
+  auto config = Load(args);
+  if (!config) return 2;
+  std::cout << RenderConfig(*config);
+  return 0;
+}
+
 }  // namespace tidemark

@@ -18,6 +18,7 @@ int RunCommand(const CommandArgs& args);
 int CheckCommand(const CommandArgs& args);
 int InspectCommand(const CommandArgs& args);
 int CheckpointsCommand(const CommandArgs& args);
+int ConfigShowCommand(const CommandArgs& args);
 
 }  // namespace tidemark
 

@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
       "checkpoints", "Show each sink's checkpoint and its recent history.");
   checkpoints->add_option("-c,--config", args.config, "Pipeline YAML file")->required();
 
+  CLI::App* config = app.add_subcommand("config", "Configuration tools.");
+  CLI::App* show = config->add_subcommand(
+      "show", "Validate the config and print it with every default filled in (secrets never shown).");
+  show->add_option("-c,--config", args.config, "Pipeline YAML file")->required();
+  config->require_subcommand(1);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,5 +63,6 @@ int main(int argc, char** argv) {
   if (*check) return tidemark::CheckCommand(args);
   if (*inspect) return tidemark::InspectCommand(args);
   if (*checkpoints) return tidemark::CheckpointsCommand(args);
+  if (*show) return tidemark::ConfigShowCommand(args);
   return 2;
 }

@@ -38,6 +38,20 @@ TEST(Cli, ConfigErrorNamesKeyAndLineAndExits2) {
   EXPECT_NE(out.find("bad.yaml:5:3: unknown key 'tabels'"), std::string::npos) << out;
 }
 
+TEST(Cli, ConfigShowFillsDefaultsAndHidesSecrets) {
+  std::string dir = TempDir("cli_show");
+  std::string path = dir + "/p.yaml";
+  std::ofstream(path) << "pipeline: shop\nsource:\n  type: postgres\n  dsn: \"host=h dbname=d\"\n"
+                         "  password_env: TM_TEST_SECRET\n  tables: [public.t]\n"
+                         "sinks:\n  - name: f\n    type: file\n    path: /tmp/x.jsonl\n";
+  setenv("TM_TEST_SECRET", "hunter2-secret", 1);
+  std::string out;
+  EXPECT_EQ(RunTidemark({"config", "show", "-c", path}, &out), 0) << out;
+  EXPECT_NE(out.find("tidemark_shop"), std::string::npos) << out;  // default slot
+  EXPECT_NE(out.find("TM_TEST_SECRET"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2-secret"), std::string::npos) << out;
+}
+
 TEST(Cli, JsonLogsAreOneObjectPerLine) {
   TestDb db("it_cli_json");
   db.Exec("CREATE TABLE plain (id int PRIMARY KEY)");
