@@ -133,7 +133,8 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
       "type", "dsn", "password_env", "password_file", "tables", "server_id", "start",
       "chunk_events"};
   static const std::vector<std::string_view> kMongo = {
-      "type", "uri", "password_env", "password_file", "database", "collections", "chunk_events"};
+      "type", "uri", "password_env", "password_file", "database", "collections",
+      "exclude_collections", "capture_mode", "idle_commit_ms", "chunk_events"};
   std::vector<std::string_view> keys = t == "mysql" ? kMysql : t == "mongo" ? kMongo : kPostgres;
   if (t.empty()) keys.insert(keys.end(), {"server_id", "start", "uri", "database", "collections"});
   TM_RETURN_IF_ERROR(RefuseLiteralPassword(s));
@@ -182,13 +183,33 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
     out->set_start(start.value_or("now"));
     if (out->start().empty()) return s.ErrorAt("start", "write now, FILE:POS or a GTID set");
   } else {
+    // No database: the whole deployment, collections then written db.coll.
     TM_OPT(auto db, s.String("database"));
-    if (!db || db->empty()) return s.Missing("database");
-    out->set_database(*db);
-    TM_OPT(auto collections, s.StringList("collections"));
-    if (collections) {
-      for (auto& name : *collections) out->add_collections(std::move(name));
+    if (db && db->empty()) return s.ErrorAt("database", "leave it out to watch every database");
+    out->set_database(db.value_or(""));
+    for (const char* key : {"collections", "exclude_collections"}) {
+      TM_OPT(auto names, s.StringList(key));
+      if (!names) continue;
+      if (out->database().empty()) {
+        TM_RETURN_IF_ERROR(CheckQualified(s, key, *names, "database.collection (no source.database)"));
+      }
+      for (auto& name : *names) {
+        if (std::string_view(key) == "collections") {
+          out->add_collections(std::move(name));
+        } else {
+          out->add_exclude_collections(std::move(name));
+        }
+      }
     }
+    if (out->collections_size() > 0 && out->exclude_collections_size() > 0) {
+      return s.ErrorAt("exclude_collections", "use collections or exclude_collections, not both");
+    }
+    TM_OPT(auto mode, s.String("capture_mode"));
+    if (mode) TM_RETURN_IF_ERROR(s.CheckOneOf("capture_mode", *mode, {"updateLookup", "pre_post_images"}));
+    out->set_capture_mode(mode.value_or("updateLookup"));
+    TM_ASSIGN_OR_RETURN(uint32_t idle, U32Ms(s, "idle_commit_ms", 10000));
+    if (idle == 0) return s.ErrorAt("idle_commit_ms", "must be more than 0");
+    out->set_idle_commit_ms(idle);
   }
   return absl::OkStatus();
 }

@@ -65,8 +65,11 @@ void Source(YAML::Emitter& out, const v1::SourceConfig& s) {
     out << YAML::Key << "server_id" << YAML::Value << s.server_id();
     out << YAML::Key << "start" << YAML::Value << s.start();
   } else if (s.type() == "mongo") {
-    out << YAML::Key << "database" << YAML::Value << s.database();
+    if (!s.database().empty()) out << YAML::Key << "database" << YAML::Value << s.database();
     if (s.collections_size() > 0) Flow(out, "collections", s.collections());
+    if (s.exclude_collections_size() > 0) Flow(out, "exclude_collections", s.exclude_collections());
+    out << YAML::Key << "capture_mode" << YAML::Value << s.capture_mode();
+    out << YAML::Key << "idle_commit_ms" << YAML::Value << s.idle_commit_ms();
   }
   out << YAML::Key << "chunk_events" << YAML::Value << s.chunk_events();
   out << YAML::EndMap;

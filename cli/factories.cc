@@ -8,6 +8,7 @@
 #include "apply/file/file_sink.h"
 #include "apply/file/null_sink.h"
 #include "apply/format/json_envelope.h"
+#include "capture/mongo/mongo_source.h"
 #include "capture/pg/pg_source.h"
 #include "cli/pipeline.h"
 
@@ -28,6 +29,17 @@ absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& con
     o.status_interval = absl::Milliseconds(s.status_interval_ms());
     o.chunk_events = s.chunk_events();
     return std::make_unique<pg::PgSource>(std::move(o), schemas);
+  }
+  if (s.type() == "mongo") {
+    mongo::MongoSourceOptions o;
+    o.uri = s.dsn();
+    o.watch.database = s.database();
+    o.watch.collections.assign(s.collections().begin(), s.collections().end());
+    o.watch.exclude.assign(s.exclude_collections().begin(), s.exclude_collections().end());
+    o.watch.pre_post_images = s.capture_mode() == "pre_post_images";
+    o.chunk_events = s.chunk_events();
+    o.idle_commit_interval = absl::Milliseconds(s.idle_commit_ms());
+    return std::make_unique<mongo::MongoSource>(std::move(o), schemas);
   }
   return absl::UnimplementedError(fmt::format(
       "source.type '{}' is not available in this build yet; use postgres", s.type()));
