@@ -63,7 +63,17 @@ done
 
 say "a workload writes for ${SECONDS_OF_WORK}s; change events as they arrive in $EVENTS:"
 touch "$EVENTS"
-tail -n +1 -f "$EVENTS" | cut -c1-200 &
+# One readable line per event: operation, table, transaction, journal offset, row.
+tail -n +1 -f "$EVENTS" | python3 -u -c '
+import json, sys
+ops = {"c": "INSERT", "u": "UPDATE", "d": "DELETE", "t": "TRUNCATE", "r": "READ"}
+for line in sys.stdin:
+    e = json.loads(line)
+    row = e["after"] if e["after"] is not None else e["before"]
+    src = e["source"]
+    print("%-8s %s.%-9s tx %-6s offset %-5s %s" % (ops.get(e["op"], e["op"]), src["schema"], src["table"],
+          src["txId"], e["tidemark"]["offset"], json.dumps(row, ensure_ascii=False)[:110]))
+' &
 TAIL_PID=$!
 end=$((SECONDS + SECONDS_OF_WORK))
 i=0
@@ -85,6 +95,6 @@ kill "$TAIL_PID" 2>/dev/null || true; TAIL_PID=""
 say "stopping tidemark (SIGTERM: flush, checkpoint, exit 0)"
 kill -TERM "$TM_PID"; wait "$TM_PID"; TM_PID=""
 "$BIN" checkpoints -c conf/pg-file.yaml
-echo "$(wc -l <"$EVENTS") change events in $EVENTS; by operation:"
+echo "$(wc -l <"$EVENTS") change events in $EVENTS (one JSON envelope per line); by operation:"
 grep -o '"op":"[a-z]"' "$EVENTS" | sort | uniq -c
 say "done: the PostgreSQL server is stopped and removed; $DATA keeps the journal and events"
