@@ -33,8 +33,11 @@ int main(int argc, char** argv) {
       "check", "Check every prerequisite of the source and sinks; list each problem with its fix.\n"
                "Exits 1 if any is missing.");
   check->add_option("-c,--config", args.config, "Pipeline YAML file")->required();
-  CLI::App* inspect = app.add_subcommand(
-      "inspect", "Print journal entries as JSON lines (offset, kind, content).");
+  CLI::App* journal = app.add_subcommand("journal", "Journal tools.");
+  journal->require_subcommand(1);
+  CLI::App* inspect = journal->add_subcommand(
+      "inspect", "Print journal entries as JSON lines (offset and entry). The pipeline must be "
+                 "stopped: the journal allows one process at a time.");
   inspect->add_option("-c,--config", args.config, "Pipeline YAML file")->required();
   inspect->add_option("--from", args.from, "First journal offset (default: oldest retained)");
   inspect->add_option("--limit", args.limit, "Most entries to print (default: all)");

@@ -15,11 +15,15 @@ namespace {
 TEST(Cli, HelpForTheToolAndEachCommand) {
   std::string out;
   EXPECT_EQ(RunTidemark({"--help"}, &out), 0);
-  for (const char* cmd : {"run", "check", "inspect", "checkpoints"}) {
+  for (const char* cmd : {"run", "check", "journal", "checkpoints", "config"}) {
     EXPECT_NE(out.find(cmd), std::string::npos) << out;
+  }
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
+           {"run"}, {"check"}, {"journal", "inspect"}, {"checkpoints"}, {"config", "show"}}) {
     std::string sub;
-    EXPECT_EQ(RunTidemark({cmd, "--help"}, &sub), 0) << sub;
-    EXPECT_NE(sub.find("--config"), std::string::npos) << cmd << ": " << sub;
+    cmd.push_back("--help");
+    EXPECT_EQ(RunTidemark(cmd, &sub), 0) << sub;
+    EXPECT_NE(sub.find("--config"), std::string::npos) << cmd[0] << ": " << sub;
   }
   EXPECT_EQ(RunTidemark({"--version"}, &out), 0);
   EXPECT_NE(out.find("tidemark 0."), std::string::npos) << out;
