@@ -69,7 +69,23 @@ TEST(Cli, JsonLogsAreOneObjectPerLine) {
     return ss.str().find(needle) != std::string::npos;
   };
   ASSERT_TRUE(Eventually([&] { return log_has("streaming slot"); }, 30));
+  db.Exec("INSERT INTO plain VALUES (1), (2)");
+  ASSERT_TRUE(Eventually([&] { return CountNewlines(dir + "/o.jsonl") == 2; }, 30));
   EXPECT_EQ(tm.Stop(), 0);
+
+  // The journal holds schema, begin, two events and commit, readable while stopped.
+  std::string inspect;
+  ASSERT_EQ(RunTidemark({"journal", "inspect", "-c", config}, &inspect), 0) << inspect;
+  std::istringstream entries(inspect);
+  std::string entry;
+  std::vector<std::string> kinds;
+  while (std::getline(entries, entry)) {
+    auto j = nlohmann::json::parse(entry, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << entry;
+    EXPECT_EQ(j["offset"].get<size_t>(), kinds.size());
+    kinds.push_back(j["entry"].begin().key());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"schema", "begin", "event", "event", "commit"}));
   std::ifstream f(tm.log_path());
   std::string line;
   int lines = 0;
