@@ -214,6 +214,121 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
   return absl::OkStatus();
 }
 
+// A secret from NAME_env / NAME_file of `s` (nullopt when neither is set).
+absl::StatusOr<std::optional<std::string>> SecretFrom(const Section& s, const std::string& base) {
+  const std::string env_key = base + "_env", file_key = base + "_file";
+  TM_OPT(auto env, s.String(env_key));
+  TM_OPT(auto file, s.String(file_key));
+  if (env && file) return s.ErrorAt(file_key, fmt::format("set {} or {}, not both", env_key, file_key));
+  if (env) {
+    const char* value = env->empty() ? nullptr : std::getenv(env->c_str());
+    if (value == nullptr || *value == '\0') {
+      return s.ErrorAt(env_key, fmt::format("environment variable '{}' is not set or empty", *env));
+    }
+    return std::string(value);
+  }
+  if (file) {
+    absl::StatusOr<std::string> text = ReadFile(*file);
+    if (!text.ok()) return s.ErrorAt(file_key, SV(text.status().message()));
+    std::string v = std::move(*text);
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+    if (v.empty()) return s.ErrorAt(file_key, fmt::format("{} is empty", *file));
+    return v;
+  }
+  return std::nullopt;
+}
+
+bool SecretPropertyName(std::string_view name) {
+  return name.find("password") != std::string_view::npos ||
+         name.find("secret") != std::string_view::npos;
+}
+
+// The kafka-only keys (conf/README.md, README.md "Kafka sink").
+absl::Status ParseKafka(const Section& s, v1::SinkConfig* out) {
+  // Topic template placeholders.
+  const std::string& tmpl = out->topic();
+  for (size_t open = tmpl.find('{'); open != std::string::npos; open = tmpl.find('{', open + 1)) {
+    const size_t close = tmpl.find('}', open);
+    const std::string ph = close == std::string::npos ? "" : tmpl.substr(open + 1, close - open - 1);
+    if (ph != "pipeline" && ph != "db" && ph != "schema" && ph != "table") {
+      return s.ErrorAt("topic", fmt::format("'{}' has an unknown or unclosed placeholder at character "
+                                            "{} (use {{pipeline}}, {{db}}, {{schema}}, {{table}})",
+                                            tmpl, open + 1));
+    }
+  }
+  TM_OPT(auto props, s.Map("properties"));
+  if (props) {
+    for (const std::string& key : props->Keys()) {
+      const bool env = key.size() > 4 && key.ends_with("_env");
+      const bool file = key.size() > 5 && key.ends_with("_file");
+      if (env || file) {
+        const std::string prop = key.substr(0, key.size() - (env ? 4 : 5));
+        TM_OPT(auto secret, SecretFrom(*props, prop));
+        if (secret) {
+          (*out->mutable_properties())[prop] = *secret;
+          out->add_secret_properties(prop);
+        }
+        continue;
+      }
+      if (SecretPropertyName(key)) {
+        return props->ErrorAt(key, fmt::format("secrets are not written in the config; use {0}_env "
+                                               "(an environment variable) or {0}_file",
+                                               key));
+      }
+      TM_OPT(auto value, props->String(key));
+      if (value->empty()) return props->ErrorAt(key, "empty value");
+      (*out->mutable_properties())[key] = *value;
+    }
+  }
+  for (const auto& [base, prop] : std::vector<std::pair<std::string, std::string>>{
+           {"sasl_password", "sasl.password"}, {"ssl_key_password", "ssl.key.password"}}) {
+    TM_OPT(auto secret, SecretFrom(s, base));
+    if (secret) {
+      (*out->mutable_properties())[prop] = *secret;
+      out->add_secret_properties(prop);
+    }
+  }
+  TM_OPT(auto keys, s.Map("key_columns"));
+  if (keys) {
+    for (const std::string& table : keys->Keys()) {
+      absl::StatusOr<std::optional<std::vector<std::string>>> cols = keys->StringList(table);
+      if (!cols.ok()) return cols.status();
+      const std::vector<std::string> names = cols->value_or(std::vector<std::string>{});
+      if (names.empty()) return keys->ErrorAt(table, "list at least one column");
+      if (table.find('.') == std::string::npos) {
+        return keys->ErrorAt(table, fmt::format("'{}' must be written as schema.table", table));
+      }
+      auto& kc = (*out->mutable_key_columns())[table];
+      for (const auto& c : names) kc.add_columns(c);
+    }
+  }
+  TM_OPT(auto tombstones, s.Bool("tombstones"));
+  out->set_tombstones(tombstones.value_or(true));
+  out->set_topic_partitions(-1);
+  out->set_topic_replication_factor(-1);
+  TM_OPT(auto create, s.Map("create_topics"));
+  if (create) {
+    TM_RETURN_IF_ERROR(create->CheckKeys({"partitions", "replication_factor"}));
+    out->set_create_topics(true);
+    TM_OPT(auto parts, create->Uint("partitions", 1000000));
+    if (parts) {
+      if (*parts == 0) return create->ErrorAt("partitions", "must be at least 1");
+      out->set_topic_partitions(static_cast<int32_t>(*parts));
+    }
+    TM_OPT(auto rf, create->Uint("replication_factor", 1000));
+    if (rf) {
+      if (*rf == 0) return create->ErrorAt("replication_factor", "must be at least 1");
+      out->set_topic_replication_factor(static_cast<int32_t>(*rf));
+    }
+  }
+  TM_OPT(auto txn_topic, s.String("transaction_topic"));
+  if (txn_topic) {
+    if (txn_topic->empty()) return s.ErrorAt("transaction_topic", "must not be empty");
+    out->set_transaction_topic(*txn_topic);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkConfig* out) {
   TM_OPT(auto type, s.String("type"));
   if (type) {
@@ -225,7 +340,11 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
   if (t == "postgres" || t == "mysql" || t.empty()) {
     keys.insert(keys.end(), {"dsn", "password_env", "password_file", "create_tables"});
   }
-  if (t == "kafka" || t.empty()) keys.insert(keys.end(), {"brokers", "topic", "format"});
+  if (t == "kafka" || t.empty()) {
+    keys.insert(keys.end(), {"brokers", "topic", "format", "properties", "key_columns", "tombstones",
+                             "create_topics", "transaction_topic", "sasl_password_env",
+                             "sasl_password_file", "ssl_key_password_env", "ssl_key_password_file"});
+  }
   keys.insert(keys.end(), {"batch_events", "batch_ms"});
   TM_RETURN_IF_ERROR(RefuseLiteralPassword(s));
   TM_RETURN_IF_ERROR(s.CheckKeys(keys));
@@ -269,8 +388,49 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
     TM_OPT(auto format, s.String("format"));
     out->set_format(format.value_or("json"));
     TM_RETURN_IF_ERROR(s.CheckOneOf("format", out->format(), {"json", "protobuf"}));
+    TM_RETURN_IF_ERROR(ParseKafka(s, out));
   }
   return absl::OkStatus();
+}
+
+// The topics of the source's tables, for `tidemark check` (SinkConfig.expected_topics):
+// only when the template does not need the database name (which the DSN holds).
+void ExpectedTopics(const v1::SourceConfig& src, const std::string& pipeline, v1::SinkConfig* k) {
+  auto add = [&](const std::string& topic) {
+    for (const auto& t : k->expected_topics()) {
+      if (t == topic) return;
+    }
+    k->add_expected_topics(topic);
+  };
+  if (!k->transaction_topic().empty()) add(k->transaction_topic());
+  if (k->topic().find("{db}") != std::string::npos) return;
+  for (const std::string& qualified : src.tables()) {
+    const size_t dot = qualified.find('.');
+    if (dot == std::string::npos) continue;
+    std::string topic;
+    const std::string_view tmpl = k->topic();
+    for (size_t i = 0; i < tmpl.size();) {
+      auto starts = [&](std::string_view ph) { return tmpl.substr(i, ph.size()) == ph; };
+      if (starts("{pipeline}")) {
+        topic += pipeline;
+        i += 10;
+      } else if (starts("{schema}")) {
+        topic += src.type() == "postgres" ? qualified.substr(0, dot) : "";
+        i += 8;
+      } else if (starts("{table}")) {
+        topic += qualified.substr(dot + 1);
+        i += 7;
+      } else {
+        topic += tmpl[i++];
+      }
+    }
+    for (char& c : topic) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+      if (!ok) c = '_';
+    }
+    add(topic);
+  }
 }
 
 absl::Status ParseSinks(const Section& root, v1::PipelineConfig* cfg) {
@@ -282,6 +442,7 @@ absl::Status ParseSinks(const Section& root, v1::PipelineConfig* cfg) {
   for (const Section& s : *sinks) {
     v1::SinkConfig* sink = cfg->add_sinks();
     TM_RETURN_IF_ERROR(ParseSink(s, cfg->pipeline(), sink));
+    if (sink->type() == "kafka") ExpectedTopics(cfg->source(), cfg->pipeline(), sink);
     auto [it, fresh] = names.emplace(sink->name(), s.LineOf("name"));
     if (!fresh) {
       return s.ErrorAt("name", fmt::format("duplicate sink name '{}' (first at line {})",

@@ -1,6 +1,7 @@
 // RenderConfig and RedactDsn (cli/config_loader.h): the effective config as YAML
 // that LoadConfigFromString reads back to the same PipelineConfig (passwords
 // aside), with secrets left out.
+#include <map>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -90,6 +91,34 @@ void Sink(YAML::Emitter& out, const v1::SinkConfig& s) {
     out << YAML::Key << "brokers" << YAML::Value << s.brokers();
     out << YAML::Key << "topic" << YAML::Value << s.topic();
     out << YAML::Key << "format" << YAML::Value << s.format();
+    if (!s.properties().empty()) {
+      std::map<std::string, std::string> sorted(s.properties().begin(), s.properties().end());
+      out << YAML::Key << "properties" << YAML::Value << YAML::BeginMap;
+      for (const auto& [k, v] : sorted) {
+        bool secret = false;
+        for (const auto& name : s.secret_properties()) secret = secret || name == k;
+        out << YAML::Key << k << YAML::Value << (secret ? std::string("(secret)") : v);
+      }
+      out << YAML::EndMap;
+    }
+    if (!s.key_columns().empty()) {
+      std::map<std::string, v1::KeyColumns> sorted(s.key_columns().begin(), s.key_columns().end());
+      out << YAML::Key << "key_columns" << YAML::Value << YAML::BeginMap;
+      for (const auto& [table, cols] : sorted) Flow(out, table.c_str(), cols.columns());
+      out << YAML::EndMap;
+    }
+    out << YAML::Key << "tombstones" << YAML::Value << s.tombstones();
+    if (s.create_topics()) {
+      out << YAML::Key << "create_topics" << YAML::Value << YAML::BeginMap;
+      if (s.topic_partitions() > 0) out << YAML::Key << "partitions" << YAML::Value << s.topic_partitions();
+      if (s.topic_replication_factor() > 0) {
+        out << YAML::Key << "replication_factor" << YAML::Value << s.topic_replication_factor();
+      }
+      out << YAML::EndMap;
+    }
+    if (!s.transaction_topic().empty()) {
+      out << YAML::Key << "transaction_topic" << YAML::Value << s.transaction_topic();
+    }
   }
   out << YAML::Key << "batch_events" << YAML::Value << s.batch_events();
   out << YAML::Key << "batch_ms" << YAML::Value << s.batch_ms();

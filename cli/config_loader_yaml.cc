@@ -209,6 +209,15 @@ YAML::Node Section::Value(std::string_view key) const {
 
 bool Section::Has(std::string_view key) const { return Value(key).IsDefined(); }
 
+std::vector<std::string> Section::Keys() const {
+  std::vector<std::string> out;
+  if (!map_.IsMap()) return out;
+  for (const auto& kv : map_) {
+    if (kv.first.IsScalar()) out.push_back(kv.first.Scalar());
+  }
+  return out;
+}
+
 int Section::LineOf(std::string_view key) const {
   YAML::Node v = Value(key);
   return v.IsDefined() ? v.Mark().line + 1 : 0;

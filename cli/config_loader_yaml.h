@@ -48,6 +48,8 @@ class Section {
   absl::Status CheckKeys(const std::vector<std::string_view>& allowed) const;
 
   bool Has(std::string_view key) const;
+  // The keys of this map in file order (scalar keys only; CheckKeys rejects others).
+  std::vector<std::string> Keys() const;
 
   // Each getter: nullopt when the key is absent; a type error when present with a
   // value of the wrong shape (an empty value is an error, not "absent").

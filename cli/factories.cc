@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "common/strings.h"
 #include "apply/file/file_sink.h"
 #include "apply/file/null_sink.h"
 #include "apply/format/json_envelope.h"
+#include "apply/kafka/kafka_admin.h"
+#include "apply/kafka/kafka_sink.h"
 #include "capture/mongo/mongo_source.h"
 #include "capture/pg/pg_source.h"
 #include "cli/pipeline.h"
@@ -58,6 +61,28 @@ absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const v1::PipelineConfig& config,
     return std::unique_ptr<Sink>(std::move(*s));
   }
   if (sink.type() == "null") return std::make_unique<NullSink>(sink.name(), checkpoints);
+  if (sink.type() == "kafka") {
+    kafka::KafkaSinkOptions o;
+    o.name = sink.name();
+    o.pipeline = config.pipeline();
+    o.brokers = sink.brokers();
+    if (!sink.topic().empty()) o.topic_template = sink.topic();
+    o.format = sink.format() == "protobuf" ? kafka::Format::kProtobuf : kafka::Format::kJson;
+    o.properties.insert(sink.properties().begin(), sink.properties().end());
+    for (const auto& [table, cols] : sink.key_columns()) {
+      o.key_columns[table].assign(cols.columns().begin(), cols.columns().end());
+    }
+    o.tombstones = sink.tombstones();
+    o.create_topics = sink.create_topics();
+    o.partitions = sink.topic_partitions();
+    o.replication_factor = sink.topic_replication_factor();
+    o.transaction_topic = sink.transaction_topic();
+    o.envelope.connector = std::string(ConnectorName(config.source().type()));
+    o.envelope.name = config.pipeline();
+    auto s = kafka::KafkaSink::Open(std::move(o), schemas, checkpoints);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Sink>(std::move(*s));
+  }
   return absl::UnimplementedError(fmt::format(
       "sink {}: type '{}' is not available in this build yet; use file or null", sink.name(),
       sink.type()));
@@ -76,6 +101,19 @@ std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink) {
     if (access(probe.c_str(), W_OK) != 0) {
       out.push_back({fmt::format("cannot write to {} (for {})", probe.string(), sink.path()),
                      "make the directory writable for this user or change the sink's path"});
+    }
+  }
+  if (sink.type() == "kafka") {
+    std::map<std::string, std::string> props(sink.properties().begin(), sink.properties().end());
+    std::vector<std::string> topics(sink.expected_topics().begin(), sink.expected_topics().end());
+    for (const std::string& problem :
+         kafka::CheckCluster(sink.brokers(), props, topics, sink.create_topics(),
+                             sink.topic_partitions(), sink.topic_replication_factor(),
+                             absl::Seconds(10))) {
+      out.push_back({problem, problem.find("unreachable") != std::string::npos
+                                  ? "start the brokers or fix `brokers` and the connection "
+                                    "`properties` (TLS, SASL)"
+                                  : "create the topic, or set create_topics on the sink"});
     }
   }
   return out;

@@ -19,7 +19,6 @@ absl::StatusCode KafkaErrorCode(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR__RESOLVE:
     case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
     case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-    case RD_KAFKA_RESP_ERR__LEADER_NOT_AVAILABLE:
     case RD_KAFKA_RESP_ERR__WAIT_COORD:
     case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
     case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
@@ -40,7 +39,6 @@ absl::StatusCode KafkaErrorCode(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
       return absl::StatusCode::kPermissionDenied;
-    case RD_KAFKA_RESP_ERR__MSG_SIZE_TOO_LARGE:
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
     case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
     case RD_KAFKA_RESP_ERR_INVALID_MSG:

@@ -1,0 +1,307 @@
+#include "apply/kafka/kafka_sink.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "apply/kafka/kafka_admin.h"
+#include "apply/kafka/kafka_errors.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace tidemark::kafka {
+namespace {
+
+constexpr int kPollMs = 100;
+constexpr absl::Duration kAdminTimeout = absl::Seconds(30);
+
+// Printable form of a key for error messages (JSON keys are text already).
+std::string ShowKey(const void* key, size_t len) {
+  if (key == nullptr) return "null";
+  std::string k(static_cast<const char*>(key), len);
+  for (char& c : k) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  if (k.size() > 200) k = k.substr(0, 200) + "...";
+  return k;
+}
+
+void LogCb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf) {
+  if (level <= 3) {
+    spdlog::error("librdkafka {}: {}", fac, buf);
+  } else if (level <= 5) {
+    spdlog::warn("librdkafka {}: {}", fac, buf);
+  } else {
+    spdlog::debug("librdkafka {}: {}", fac, buf);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<rd_kafka_conf_t*> NewProducerConf(
+    const std::string& brokers, const std::map<std::string, std::string>& properties) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  auto set = [&](const std::string& k, const std::string& v, bool echo) -> absl::Status {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+      return absl::InvalidArgumentError(
+          fmt::format("kafka property {}{}: {}", k, echo ? fmt::format(" = '{}'", v) : "", errstr));
+    }
+    return absl::OkStatus();
+  };
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"bootstrap.servers", brokers},       {"enable.idempotence", "true"},
+      {"acks", "all"},                      {"compression.type", "lz4"},
+      {"partitioner", "murmur2_random"},    {"linger.ms", "10"},
+      {"client.id", "tidemark"},
+  };
+  absl::Status s;
+  for (const auto& [k, v] : defaults) {
+    s = set(k, v, true);
+    if (!s.ok()) break;
+  }
+  for (auto it = properties.begin(); s.ok() && it != properties.end(); ++it) {
+    s = set(it->first, it->second, /*echo=*/false);
+  }
+  if (!s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  rd_kafka_conf_set_log_cb(conf, LogCb);
+  return conf;
+}
+
+absl::StatusOr<std::unique_ptr<KafkaSink>> KafkaSink::Open(KafkaSinkOptions options,
+                                                           const SchemaRegistry* registry,
+                                                           CheckpointStore* store) {
+  TM_RETURN_IF_ERROR(ValidateTopicTemplate(options.topic_template));
+  if (options.brokers.empty()) {
+    return absl::InvalidArgumentError(fmt::format("kafka sink {}: no brokers", options.name));
+  }
+  std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options), registry, store));
+  TM_RETURN_IF_ERROR(sink->StartProducer());
+  return sink;
+}
+
+KafkaSink::KafkaSink(KafkaSinkOptions options, const SchemaRegistry* registry,
+                     CheckpointStore* store)
+    : options_(std::move(options)), registry_(registry), checkpoint_(options_.name, store) {}
+
+KafkaSink::~KafkaSink() { StopProducer(); }
+
+absl::Status KafkaSink::StartProducer() {
+  TM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, NewProducerConf(options_.brokers, options_.properties));
+  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::OnDelivery);
+  rd_kafka_conf_set_opaque(conf, this);
+  char errstr[512];
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(fmt::format("kafka sink {}: {}", options_.name, errstr));
+  }
+  produced_ = delivered_ = failed_ = 0;
+  first_failure_ = absl::OkStatus();
+  dirty_producer_ = false;
+  return absl::OkStatus();
+}
+
+void KafkaSink::StopProducer() {
+  if (rk_ == nullptr) return;
+  // Undelivered messages are after the checkpoint: drop them, the replay resends.
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(rk_, 1000);
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+}
+
+void KafkaSink::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->delivered_;
+    return;
+  }
+  ++self->failed_;
+  if (self->first_failure_.ok()) {
+    const char* topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
+    self->first_failure_ = KafkaStatus(
+        msg->err,
+        fmt::format("kafka sink {}: delivery to topic {} key {} failed", self->options_.name, topic,
+                    ShowKey(msg->key, msg->key_len)),
+        rd_kafka_err2str(msg->err));
+  }
+}
+
+absl::Status KafkaSink::Failure() {
+  if (rk_ != nullptr) {
+    char reason[512];
+    rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk_, reason, sizeof(reason));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      absl::Status s = KafkaStatus(err, fmt::format("kafka sink {}: fatal producer error", options_.name),
+                                   reason);
+      // A fatal idempotence error is never retried in place (kafka_errors.h).
+      return absl::FailedPreconditionError(s.message());
+    }
+  }
+  return first_failure_;
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::LoadCheckpoint() {
+  if (dirty_producer_) {
+    StopProducer();
+    TM_RETURN_IF_ERROR(StartProducer());
+  }
+  return checkpoint_.Load();
+}
+
+absl::Status KafkaSink::Write(const JournalBatch& batch) {
+  TM_RETURN_IF_ERROR(checkpoint_.EnsureLoaded());
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    const uint64_t offset = batch.first_offset + i;
+    if (!checkpoint_.ShouldApply(offset)) continue;
+    TM_RETURN_IF_ERROR(WriteEntry(offset, batch.entries[i]));
+    checkpoint_.Applied(offset, batch.entries[i]);
+  }
+  rd_kafka_poll(rk_, 0);  // serve delivery reports
+  return Failure();
+}
+
+absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
+  switch (entry.kind_case()) {
+    case v1::JournalEntry::kEvent:
+      return WriteEvent(offset, entry.event());
+    case v1::JournalEntry::kSchema: {
+      const v1::TableSchema& s = entry.schema();
+      schemas_[{TableKey(s.table()), s.version()}] = s;
+      return absl::OkStatus();
+    }
+    case v1::JournalEntry::kBegin: {
+      if (options_.transaction_topic.empty()) return absl::OkStatus();
+      const v1::TxnBegin& b = entry.begin();
+      value_ = TxnBeginValue(b);
+      return Produce(options_.transaction_topic, TxnMarkerKey(b.transaction_id()), &value_,
+                     MessageHeaders(b.position(), offset, b.transaction_id()));
+    }
+    case v1::JournalEntry::kCommit: {
+      if (options_.transaction_topic.empty()) return absl::OkStatus();
+      const v1::TxnCommit& c = entry.commit();
+      value_ = TxnEndValue(c);
+      return Produce(options_.transaction_topic, TxnMarkerKey(c.transaction_id()), &value_,
+                     MessageHeaders(c.position(), offset, c.transaction_id()));
+    }
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status KafkaSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
+  if (ev.op() == v1::OP_DDL) return absl::OkStatus();
+  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, SchemaFor(ev));
+  const std::string table_key = TableKey(ev.table());
+  auto it = tables_.find(table_key);
+  if (it == tables_.end()) {
+    TableInfo info;
+    TM_ASSIGN_OR_RETURN(info.topic, ExpandTopic(options_.topic_template, options_.pipeline, ev.table()));
+    it = tables_.emplace(table_key, std::move(info)).first;
+  }
+  TableInfo& info = it->second;
+  auto ki = info.key_indexes.find(ev.schema_version());
+  if (ki == info.key_indexes.end()) {
+    std::vector<std::string> configured;
+    const std::string short_name =
+        fmt::format("{}.{}", ev.table().schema().empty() ? ev.table().database() : ev.table().schema(),
+                    ev.table().table());
+    for (const std::string& name : {short_name, table_key}) {
+      auto c = options_.key_columns.find(name);
+      if (c != options_.key_columns.end()) configured = c->second;
+    }
+    TM_ASSIGN_OR_RETURN(std::vector<int> idx, KeyColumnIndexes(*schema, configured));
+    ki = info.key_indexes.emplace(ev.schema_version(), std::move(idx)).first;
+  }
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> key, BuildKey(ev, *schema, ki->second, options_.format));
+  value_.clear();
+  if (options_.format == Format::kJson) {
+    TM_RETURN_IF_ERROR(AppendEnvelopeJson(&value_, ev, *schema, offset, options_.envelope));
+  } else {
+    ev.SerializeToString(&value_);
+  }
+  const Headers headers = MessageHeaders(ev.position(), offset, ev.transaction_id());
+  TM_RETURN_IF_ERROR(Produce(info.topic, key, &value_, headers));
+  if (ev.op() == v1::OP_DELETE && options_.tombstones && key.has_value()) {
+    TM_RETURN_IF_ERROR(Produce(info.topic, key, nullptr, headers));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaSink::EnsureTopic(const std::string& topic) {
+  if (!options_.create_topics || topics_ready_.count(topic) > 0) return absl::OkStatus();
+  TM_ASSIGN_OR_RETURN(std::set<std::string> existing, ListTopics(rk_, kAdminTimeout));
+  if (existing.count(topic) == 0) {
+    spdlog::info("kafka sink {}: creating topic {}", options_.name, topic);
+    TM_RETURN_IF_ERROR(CreateTopics(rk_, {topic}, options_.partitions, options_.replication_factor,
+                                    kAdminTimeout));
+  }
+  topics_ready_.insert(topic);
+  return absl::OkStatus();
+}
+
+absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<std::string>& key,
+                                const std::string* value, const Headers& headers) {
+  TM_RETURN_IF_ERROR(EnsureTopic(topic));
+  void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
+  const size_t key_len = key ? key->size() : 0;
+  void* value_ptr = value ? const_cast<char*>(value->data()) : nullptr;
+  const size_t value_len = value ? value->size() : 0;
+  while (true) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& [name, v] : headers) {
+      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    }
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_VALUE(value_ptr, value_len),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // librdkafka owns hdrs now
+    rd_kafka_headers_destroy(hdrs);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      return KafkaStatus(err, fmt::format("kafka sink {}: produce to topic {} key {}", options_.name,
+                                          topic, key ? ShowKey(key->data(), key->size()) : "null"));
+    }
+    rd_kafka_poll(rk_, kPollMs);  // the local queue is full: let deliveries drain it
+    TM_RETURN_IF_ERROR(Failure());
+  }
+  ++produced_;
+  dirty_producer_ = true;
+  if ((produced_ & 1023) == 0) rd_kafka_poll(rk_, 0);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
+  const absl::Time deadline = absl::Now() + options_.flush_timeout;
+  while (delivered_ + failed_ < produced_) {
+    rd_kafka_flush(rk_, kPollMs);
+    TM_RETURN_IF_ERROR(Failure());
+    if (absl::Now() > deadline) {
+      return absl::UnavailableError(fmt::format(
+          "kafka sink {}: {} of {} messages still undelivered after {}", options_.name,
+          produced_ - delivered_ - failed_, produced_, absl::FormatDuration(options_.flush_timeout)));
+    }
+  }
+  TM_RETURN_IF_ERROR(Failure());
+  return checkpoint_.Save();
+}
+
+absl::StatusOr<const v1::TableSchema*> KafkaSink::SchemaFor(const v1::ChangeEvent& ev) {
+  auto key = std::make_pair(TableKey(ev.table()), ev.schema_version());
+  auto it = schemas_.find(key);
+  if (it == schemas_.end()) {
+    if (registry_ == nullptr) {
+      return absl::NotFoundError(fmt::format("kafka sink {}: no schema for table {} version {}",
+                                             options_.name, key.first, key.second));
+    }
+    TM_ASSIGN_OR_RETURN(v1::TableSchema schema, registry_->Get(ev.table(), ev.schema_version()));
+    it = schemas_.emplace(std::move(key), std::move(schema)).first;
+  }
+  return &it->second;
+}
+
+}  // namespace tidemark::kafka

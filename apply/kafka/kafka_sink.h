@@ -1,0 +1,144 @@
+// The Kafka sink (DESIGN.md §1 Apply, issue 5): one Kafka message per change event,
+// produced through librdkafka's C API with the idempotent producer.
+//
+// Messages (apply/kafka/kafka_message.h has the exact topic/key/header rules):
+// - each ChangeEvent except OP_DDL → topic from the template, key = the key
+//   columns, value = the JSON envelope (apply/format/json_envelope.h) or the
+//   serialized tidemark.v1.ChangeEvent (`protobuf`), headers tidemark.position /
+//   tidemark.offset / tidemark.txid;
+// - after a delete, when `tombstones`: the same key with a null value (log compaction);
+// - with a transaction topic: a BEGIN marker for each TxnBegin and an END marker
+//   (event_count) for each TxnCommit, keyed {"id":"<txid>"};
+// - schema records, heartbeats, watermarks and logical messages produce nothing.
+// Partitioning: librdkafka's `murmur2_random` partitioner, the Java client's
+// default, so other producers of the same topic put a key on the same partition.
+// Producer defaults (user `properties` are applied on top): enable.idempotence=true,
+// acks=all, compression.type=lz4, partitioner=murmur2_random, linger.ms=10.
+//
+// Delivery and checkpoint (at-least-once): Write() produces asynchronously. Flush()
+// waits until every message produced so far has its delivery report; only when all
+// succeeded does it save the checkpoint {offset of the newest entry written,
+// position of the newest commit} in the CheckpointStore. So the checkpoint never
+// passes an undelivered message. Retriable broker errors are retried inside
+// librdkafka (the idempotent producer keeps the order per partition). A failed
+// delivery report or a fatal producer error (rd_kafka_fatal_error) makes Write or
+// Flush return an error naming the topic, the key and the broker's reason, with the
+// code of kafka_errors.h (a timeout is kUnavailable: the applier retries from the
+// checkpoint; authorization, too large, fenced/fatal stop the sink). After a crash
+// the applier replays from the checkpoint, so messages after it are sent again: the
+// tidemark.offset header (and "tidemark.offset" in the JSON value) lets consumers
+// drop them (keep a message only if its offset is above the last one seen).
+//
+// Thread safety: none; one applier thread owns the sink (apply/sink.h). librdkafka's
+// delivery callbacks run inside rd_kafka_poll/rd_kafka_flush on that thread.
+#ifndef TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
+#define TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "apply/file/checkpoint_tracker.h"
+#include "apply/format/json_envelope.h"
+#include "apply/kafka/kafka_message.h"
+#include "apply/sink.h"
+#include "offsets/checkpoint_store.h"
+#include "schema/registry.h"
+
+namespace tidemark::kafka {
+
+struct KafkaSinkOptions {
+  std::string name;      // the sink's name (checkpoint file, logs)
+  std::string pipeline;  // {pipeline}
+  std::string brokers;   // bootstrap.servers
+  std::string topic_template = "{pipeline}.{schema}.{table}";
+  Format format = Format::kJson;
+  std::map<std::string, std::string> properties;  // librdkafka properties, over the defaults
+  // "schema.table" (or "db.table") → key column names; other tables use their key.
+  std::map<std::string, std::vector<std::string>> key_columns;
+  bool tombstones = true;
+  bool create_topics = false;
+  int partitions = -1;          // for created topics; -1: broker default
+  int replication_factor = -1;  // for created topics; -1: broker default
+  std::string transaction_topic;  // empty: no transaction markers
+  EnvelopeContext envelope;       // for the json format
+  // Flush gives up (kUnavailable, retried by the applier from the checkpoint) when
+  // messages are still undelivered after this long.
+  absl::Duration flush_timeout = absl::Minutes(5);
+};
+
+// Applies tidemark's producer defaults and then `properties` to a new
+// configuration. kInvalidArgument naming the property librdkafka refused (the
+// value is not echoed: it may be a secret).
+absl::StatusOr<rd_kafka_conf_t*> NewProducerConf(const std::string& brokers,
+                                                 const std::map<std::string, std::string>& properties);
+
+class KafkaSink : public Sink {
+ public:
+  // Validates the options and creates the producer (it connects lazily).
+  // `registry` and `store` must outlive the sink; `store` may be null (checkpoint
+  // in memory). Errors: kInvalidArgument for a bad template or property.
+  static absl::StatusOr<std::unique_ptr<KafkaSink>> Open(KafkaSinkOptions options,
+                                                         const SchemaRegistry* registry,
+                                                         CheckpointStore* store);
+  ~KafkaSink() override;  // undelivered messages are dropped (replayed next run)
+
+  // The stored checkpoint. After an error, also purges what is in flight and
+  // starts a fresh producer, so the replay from the checkpoint starts clean.
+  absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() override;
+  // Produces the batch (entries at or below the checkpoint are skipped). Errors:
+  // kNotFound for an unknown schema version, kInvalidArgument for an event that
+  // cannot be encoded, and delivery/fatal errors already reported (see above).
+  absl::Status Write(const JournalBatch& batch) override;
+  // Waits for every delivery report, then saves and returns the checkpoint.
+  absl::StatusOr<v1::Checkpoint> Flush() override;
+
+  uint64_t messages_produced() const { return produced_; }
+  uint64_t messages_delivered() const { return delivered_; }
+
+ private:
+  explicit KafkaSink(KafkaSinkOptions options, const SchemaRegistry* registry,
+                     CheckpointStore* store);
+  absl::Status StartProducer();
+  void StopProducer();
+  absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
+  absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
+  absl::Status Produce(const std::string& topic, const std::optional<std::string>& key,
+                       const std::string* value, const Headers& headers);
+  absl::Status EnsureTopic(const std::string& topic);
+  // The first failed delivery or the fatal producer error; OK when none.
+  absl::Status Failure();
+  absl::StatusOr<const v1::TableSchema*> SchemaFor(const v1::ChangeEvent& ev);
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+
+  struct TableInfo {
+    std::string topic;
+    std::map<uint32_t, std::vector<int>> key_indexes;  // by schema version
+  };
+
+  KafkaSinkOptions options_;
+  const SchemaRegistry* registry_;
+  CheckpointTracker checkpoint_;
+  rd_kafka_t* rk_ = nullptr;
+  uint64_t produced_ = 0;   // messages handed to librdkafka by this producer
+  uint64_t delivered_ = 0;  // successful delivery reports
+  uint64_t failed_ = 0;     // failed delivery reports
+  absl::Status first_failure_;
+  bool dirty_producer_ = false;  // something was produced since the producer started
+  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  std::map<std::string, TableInfo> tables_;  // by TableKey
+  std::set<std::string> topics_ready_;       // created or found (create_topics)
+  std::string value_;                        // scratch buffer
+};
+
+}  // namespace tidemark::kafka
+
+#endif  // TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
