@@ -12,6 +12,7 @@
 #include "apply/kafka/kafka_admin.h"
 #include "apply/kafka/kafka_sink.h"
 #include "capture/mongo/mongo_source.h"
+#include "capture/mysql/mysql_source.h"
 #include "capture/pg/pg_source.h"
 #include "cli/pipeline.h"
 
@@ -43,6 +44,16 @@ absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& con
     o.chunk_events = s.chunk_events();
     o.idle_commit_interval = absl::Milliseconds(s.idle_commit_ms());
     return std::make_unique<mongo::MongoSource>(std::move(o), schemas);
+  }
+  if (s.type() == "mysql") {
+    mysql::MysqlSourceOptions o;
+    o.dsn = s.dsn();
+    o.password = s.password();
+    o.server_id = s.server_id();
+    o.start = s.start();
+    o.tables.assign(s.tables().begin(), s.tables().end());
+    o.chunk_events = s.chunk_events();
+    return std::make_unique<mysql::MysqlSource>(std::move(o), schemas);
   }
   return absl::UnimplementedError(fmt::format(
       "source.type '{}' is not available in this build yet; use postgres", s.type()));
