@@ -584,3 +584,75 @@ TEST(ConfigLoader, LoadConfigFromFile) {
 
 }  // namespace
 }  // namespace tidemark
+
+// --- kafka sink keys (apply/kafka) ----------------------------------------------------
+
+namespace tidemark {
+namespace {
+
+std::string Kafka(const std::string& extra) {
+  return std::string(kBase) + "  - name: events\n    type: kafka\n    brokers: k:9092\n" + extra;
+}
+
+TEST(ConfigLoaderKafka, DefaultsAndExpectedTopics) {
+  v1::PipelineConfig c = Ok(Kafka(""));
+  const v1::SinkConfig& k = c.sinks(1);
+  EXPECT_TRUE(k.tombstones());
+  EXPECT_FALSE(k.create_topics());
+  EXPECT_EQ(k.topic_partitions(), -1);
+  EXPECT_EQ(k.topic_replication_factor(), -1);
+  EXPECT_TRUE(k.properties().empty());
+  EXPECT_EQ(std::vector<std::string>(k.expected_topics().begin(), k.expected_topics().end()),
+            (std::vector<std::string>{"shop.public.orders", "shop.public.customers"}));
+}
+
+TEST(ConfigLoaderKafka, EveryKey) {
+  ::setenv("TM_TEST_KAFKA_PW", "s3cret", 1);
+  v1::PipelineConfig c = Ok(Kafka(
+      "    topic: \"cdc.{pipeline}.{table}\"\n"
+      "    format: protobuf\n"
+      "    properties: {linger.ms: 50, security.protocol: SASL_SSL, ssl.key.password_env: TM_TEST_KAFKA_PW}\n"
+      "    sasl_password_env: TM_TEST_KAFKA_PW\n"
+      "    key_columns: {public.orders: [region, id]}\n"
+      "    tombstones: false\n"
+      "    create_topics: {partitions: 12, replication_factor: 3}\n"
+      "    transaction_topic: shop.txn\n"));
+  ::unsetenv("TM_TEST_KAFKA_PW");
+  const v1::SinkConfig& k = c.sinks(1);
+  EXPECT_EQ(k.format(), "protobuf");
+  EXPECT_EQ(k.properties().at("linger.ms"), "50");
+  EXPECT_EQ(k.properties().at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(k.properties().at("sasl.password"), "s3cret");
+  EXPECT_EQ(k.properties().at("ssl.key.password"), "s3cret");
+  EXPECT_EQ(k.secret_properties_size(), 2);
+  ASSERT_EQ(k.key_columns().count("public.orders"), 1u);
+  EXPECT_EQ(k.key_columns().at("public.orders").columns(0), "region");
+  EXPECT_FALSE(k.tombstones());
+  EXPECT_TRUE(k.create_topics());
+  EXPECT_EQ(k.topic_partitions(), 12);
+  EXPECT_EQ(k.topic_replication_factor(), 3);
+  EXPECT_EQ(k.transaction_topic(), "shop.txn");
+  EXPECT_EQ(std::vector<std::string>(k.expected_topics().begin(), k.expected_topics().end()),
+            (std::vector<std::string>{"shop.txn", "cdc.shop.orders", "cdc.shop.customers"}));
+  // Secrets are masked when the config is shown.
+  EXPECT_EQ(RenderConfig(c).find("s3cret"), std::string::npos);
+}
+
+TEST(ConfigLoaderKafka, ErrorsAreLocated) {
+  EXPECT_EQ(Err(Kafka("    topic: \"x.{tabel}\"\n")),
+            "p.yaml:13:12: sinks[1].topic: 'x.{tabel}' has an unknown or unclosed placeholder at "
+            "character 3 (use {pipeline}, {db}, {schema}, {table})");
+  EXPECT_EQ(Err(Kafka("    properties: {sasl.password: hunter2}\n")),
+            "p.yaml:13:33: sinks[1].properties.sasl.password: secrets are not written in the "
+            "config; use sasl.password_env (an environment variable) or sasl.password_file");
+  EXPECT_EQ(Err(Kafka("    create_topics: {partitions: 0}\n")),
+            "p.yaml:13:33: sinks[1].create_topics.partitions: must be at least 1");
+  EXPECT_EQ(Err(Kafka("    key_columns: {orders: [id]}\n")),
+            "p.yaml:13:27: sinks[1].key_columns.orders: 'orders' must be written as schema.table");
+  EXPECT_EQ(Err(Kafka("    sasl_password_env: TM_NOT_SET_ANYWHERE\n")),
+            "p.yaml:13:24: sinks[1].sasl_password_env: environment variable 'TM_NOT_SET_ANYWHERE' "
+            "is not set or empty");
+}
+
+}  // namespace
+}  // namespace tidemark
