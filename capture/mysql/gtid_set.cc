@@ -69,19 +69,17 @@ void GtidSet::AddMaria(uint32_t domain, uint32_t server, uint64_t seq) {
 
 void GtidSet::AddMysql(const std::string& uuid, int64_t gno) {
   auto& iv = mysql_[uuid];
-  for (auto& [a, b] : iv) {
-    if (gno >= a && gno <= b) return;
-    if (gno == b + 1) {
-      b = gno;
-      return;
-    }
-    if (gno == a - 1) {
-      a = gno;
-      return;
-    }
-  }
   iv.push_back({gno, gno});
   std::sort(iv.begin(), iv.end());
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& [a, b] : iv) {
+    if (!merged.empty() && a <= merged.back().second + 1) {
+      merged.back().second = std::max(merged.back().second, b);
+    } else {
+      merged.push_back({a, b});
+    }
+  }
+  iv = std::move(merged);
 }
 
 std::string GtidSet::ToString() const {
