@@ -91,12 +91,15 @@ void BinlogStream::ReaderLoop() {
     unsigned long len = mysql_net_read_packet(m);
     absl::MutexLock l(&mu_);
     if (stop_) break;
-    if (len == static_cast<unsigned long>(-1) || len == 0) {
+    if (len == packet_error || len == static_cast<unsigned long>(-1) || len == 0) {
       absl::Status st = MysqlStatus(m, "reading the binlog stream");
       if (mysql_errno(m) == 0) st = absl::UnavailableError("reading the binlog stream: connection closed");
       if (absl::IsOutOfRange(st)) {
         st = absl::OutOfRangeError(fmt::format(
-            "{}; the binlog tidemark needs is gone (purged): a snapshot is needed", st.message()));
+            "{} (start {}); the binlog tidemark needs is gone (purged or never existed): a "
+            "snapshot is needed",
+            st.message(),
+            start_.file.empty() ? "GTID " + start_.gtid : fmt::format("{}:{}", start_.file, start_.pos)));
       } else if (absl::IsInternal(st)) {
         st = absl::UnavailableError(st.message());
       }
@@ -107,6 +110,22 @@ void BinlogStream::ReaderLoop() {
     const unsigned char* p = m->net.read_pos;
     if (p[0] == 0xFE && len < 9) {
       error_ = absl::UnavailableError("the server ended the binlog dump (EOF packet)");
+      done_ = true;
+      return;
+    }
+    if (p[0] == 0xFF && len >= 3) {
+      // ERR packet: 0xff errno:2 ['#' sqlstate:5] message
+      unsigned err = p[1] | (p[2] << 8);
+      size_t off = (len >= 9 && p[3] == '#') ? 9 : 3;
+      std::string msg(reinterpret_cast<const char*>(p + off), len - off);
+      std::string text = fmt::format("reading the binlog stream from {}: MySQL error {}: {}",
+                                     start_.file.empty() ? "GTID " + start_.gtid
+                                                         : fmt::format("{}:{}", start_.file, start_.pos),
+                                     err, msg);
+      error_ = err == 1236 ? absl::OutOfRangeError(text +
+                                                   "; the binlog tidemark needs is gone (purged "
+                                                   "or never existed): a snapshot is needed")
+                           : absl::UnavailableError(text);
       done_ = true;
       return;
     }
