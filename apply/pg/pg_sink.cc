@@ -1,0 +1,244 @@
+#include "apply/pg/pg_sink.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/time/clock.h"
+#include "apply/pg/pg_exec.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "schema/target_ddl.h"
+
+namespace tidemark::pgsink {
+namespace {
+
+constexpr char kCheckpointDdl[] =
+    "CREATE SCHEMA IF NOT EXISTS tidemark; "
+    "CREATE TABLE IF NOT EXISTS tidemark.checkpoints ("
+    "sink text PRIMARY KEY, journal_offset bigint NOT NULL, source_position bytea, "
+    "checkpoint bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())";
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Unhex(std::string_view text) {
+  if (text.substr(0, 2) == "\\x") text.remove_prefix(2);
+  if (text.size() % 2) return absl::DataLossError("odd-length hex");
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 2) {
+    int hi = nib(text[i]), lo = nib(text[i + 1]);
+    if (hi < 0 || lo < 0) return absl::DataLossError("bad hex digit");
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+}  // namespace
+
+PgSink::PgSink(DbSinkOptions options, const SchemaRegistry* registry)
+    : options_(std::move(options)), registry_(registry) {
+  committed_.set_sink(options_.name);
+  current_ = committed_;
+}
+
+void PgSink::Reset() {
+  conn_.reset();
+  in_transaction_ = false;
+  folds_.clear();
+  tables_.clear();
+  current_ = committed_;
+  dirty_ = false;
+}
+
+absl::Status PgSink::Fail(absl::Status s) {
+  Reset();
+  return s;
+}
+
+absl::Status PgSink::Connect() {
+  TM_ASSIGN_OR_RETURN(conn_, PgConn::Connect(options_.dsn, options_.password,
+                                             {{"application_name", "tidemark:" + options_.name}}));
+  TM_RETURN_IF_ERROR(Exec(conn_.get(),
+                          "SET standard_conforming_strings = on; SET DateStyle = ISO; "
+                          "SET TimeZone = 'UTC'; SET IntervalStyle = postgres",
+                          "set session options").status());
+  return Exec(conn_.get(), kCheckpointDdl, "create tidemark.checkpoints").status();
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> PgSink::LoadCheckpoint() {
+  Reset();
+  if (absl::Status s = Connect(); !s.ok()) return Fail(s);
+  auto r = conn_->ExecParams("SELECT checkpoint FROM tidemark.checkpoints WHERE sink = $1",
+                             {options_.checkpoint_key()}, "read the checkpoint");
+  if (!r.ok()) return Fail(r.status());
+  loaded_ = true;
+  committed_ = v1::Checkpoint();
+  committed_.set_sink(options_.name);
+  std::optional<v1::Checkpoint> out;
+  if (PQntuples(r->get()) == 1) {
+    auto bytes = Unhex(PgValue(*r, 0, 0));
+    if (!bytes.ok() || !committed_.ParseFromString(*bytes)) {
+      return Fail(absl::DataLossError(fmt::format(
+          "sink {}: the checkpoint row '{}' in tidemark.checkpoints does not parse; delete it to "
+          "start over (the sink then replays the whole journal)",
+          options_.name, options_.checkpoint_key())));
+    }
+    out = committed_;
+  }
+  current_ = committed_;
+  return out;
+}
+
+absl::Status PgSink::EnsureTransaction() {
+  if (conn_ == nullptr) TM_RETURN_IF_ERROR(Connect());
+  if (in_transaction_) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(Exec(conn_.get(), "BEGIN", "begin").status());
+  in_transaction_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status PgSink::Write(const JournalBatch& batch) {
+  if (!loaded_) {
+    auto cp = LoadCheckpoint();
+    if (!cp.ok()) return cp.status();
+  }
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    const uint64_t offset = batch.first_offset + i;
+    if (committed_.has_applied() && offset <= committed_.offset()) continue;
+    if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const v1::TableSchema*> PgSink::SchemaFor(const v1::ChangeEvent& ev) {
+  auto key = std::make_pair(TableKey(ev.table()), ev.schema_version());
+  auto it = schemas_.find(key);
+  if (it != schemas_.end()) return &it->second;
+  TM_ASSIGN_OR_RETURN(v1::TableSchema s, registry_->Get(ev.table(), ev.schema_version()));
+  return &schemas_.emplace(key, std::move(s)).first->second;
+}
+
+absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
+  const std::string key = TableKey(schema.table());
+  auto it = folds_.find(key);
+  if (it != folds_.end() && it->second.first == schema.version()) return &it->second.second;
+  if (it != folds_.end()) {
+    // A new schema version: what the older one folded goes to the target first.
+    TM_RETURN_IF_ERROR(ApplyFold(key));
+    folds_.erase(key);
+  }
+  TM_RETURN_IF_ERROR(EnsureTransaction());
+  auto tkey = std::make_pair(key, schema.version());
+  auto t = tables_.find(tkey);
+  if (t == tables_.end()) {
+    std::optional<v1::TableSchema> previous;
+    if (schema.version() > 1) {
+      auto p = registry_->Get(schema.table(), schema.version() - 1);
+      if (p.ok()) previous = *p;
+    }
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<PgTable> table,
+                        PgTable::Resolve(conn_.get(), options_, schema, previous, next_stage_++));
+    t = tables_.emplace(tkey, std::move(table)).first;
+  }
+  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, t->second->key()));
+  auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
+  (void)added;
+  return &slot->second.second;
+}
+
+absl::Status PgSink::ApplyFold(const std::string& table_key) {
+  auto& [version, fold] = folds_.at(table_key);
+  if (fold.empty()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(EnsureTransaction());
+  PgTable* table = tables_.at({table_key, version}).get();
+  return Annotate(table->Apply(conn_.get(), fold), fmt::format("sink {}: ", options_.name));
+}
+
+absl::Status PgSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
+  if (entry.has_schema()) {
+    schemas_[{TableKey(entry.schema().table()), entry.schema().version()}] = entry.schema();
+  } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
+    const v1::ChangeEvent& ev = entry.event();
+    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, SchemaFor(ev));
+    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
+    TM_RETURN_IF_ERROR(fold->Add(ev, offset));
+  } else if (entry.has_commit() && entry.commit().has_position()) {
+    *current_.mutable_position() = entry.commit().position();
+  }
+  current_.set_offset(offset);
+  current_.set_has_applied(true);
+  dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
+  if (!dirty_) return committed_;
+  auto run = [&]() -> absl::Status {
+    TM_RETURN_IF_ERROR(EnsureTransaction());
+    for (auto& [key, unused] : folds_) TM_RETURN_IF_ERROR(ApplyFold(key));
+    current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
+    current_.set_reason("apply");
+    TM_RETURN_IF_ERROR(
+        conn_->ExecParams(
+                 "INSERT INTO tidemark.checkpoints (sink, journal_offset, source_position, "
+                 "checkpoint, updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (sink) DO "
+                 "UPDATE SET journal_offset = EXCLUDED.journal_offset, source_position = "
+                 "EXCLUDED.source_position, checkpoint = EXCLUDED.checkpoint, updated_at = now()",
+                 {options_.checkpoint_key(), fmt::format("{}", current_.offset()),
+                  Hex(current_.position().SerializeAsString()), Hex(current_.SerializeAsString())},
+                 "write the checkpoint")
+            .status());
+    TM_RETURN_IF_ERROR(Exec(conn_.get(), "COMMIT", "commit").status());
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) return Fail(s);
+  in_transaction_ = false;
+  folds_.clear();
+  committed_ = current_;
+  dirty_ = false;
+  return committed_;
+}
+
+std::vector<std::string> PgSink::Check(const DbSinkOptions& options,
+                                       const std::vector<v1::TableId>& tables) {
+  std::vector<std::string> out;
+  auto conn = PgConn::Connect(options.dsn, options.password);
+  if (!conn.ok()) return {std::string(conn.status().message())};
+  auto priv = (*conn)->QueryValue(
+      "SELECT has_database_privilege(current_database(), 'CREATE') OR "
+      "has_schema_privilege(coalesce(to_regnamespace('tidemark')::oid, 0), 'CREATE')",
+      "check privileges");
+  if (!priv.ok()) {
+    out.emplace_back(priv.status().message());
+  } else if (*priv != "t") {
+    out.push_back(fmt::format("sink {}: the target user may not create the tidemark schema for "
+                              "its checkpoint table (GRANT CREATE ON DATABASE ... TO ...)",
+                              options.name));
+  }
+  for (const v1::TableId& id : tables) {
+    const std::string schema = TargetSchemaFor(options, id, "");
+    auto t = DescribeTarget(conn->get(), schema, id.table());
+    if (!t.ok()) {
+      out.emplace_back(t.status().message());
+    } else if (!t->exists && !options.create_tables) {
+      out.push_back(fmt::format("sink {}: target table {}.{} does not exist (create it or set "
+                                "create_tables: true)",
+                                options.name, QuotePgIdent(schema), QuotePgIdent(id.table())));
+    }
+  }
+  return out;
+}
+
+}  // namespace tidemark::pgsink

@@ -1,0 +1,88 @@
+// The PostgreSQL sink (DESIGN.md §1 Apply, issue 4): applies the journal to a
+// PostgreSQL database exactly once.
+//
+// Batching: everything written between two Flush() calls (the applier bounds that by
+// the sink's batch_events and batch_ms) is one target transaction, spanning many
+// source transactions. Inside it, each table's changes fold to the last state per
+// key (apply/db/change_fold.h) and are written in bulk (apply/pg/pg_table.h: COPY
+// into a staging table, INSERT ... ON CONFLICT DO UPDATE, DELETE ... USING). A
+// source transaction larger than one batch is committed on the target in parts;
+// the target never shows a change without the ones before it.
+//
+// Exactly-once: the checkpoint row (tidemark.checkpoints: sink key
+// "<pipeline>.<sink>", journal offset, source position, the Checkpoint message) is
+// written in the same target transaction as the data. LoadCheckpoint() reads it back
+// from the target; entries at or below it are skipped. A crash (of tidemark or the
+// connection) before COMMIT loses the whole batch, which is replayed; after COMMIT
+// the checkpoint says so.
+//
+// Errors: connection trouble → kUnavailable, deadlock/serialization → kAborted (the
+// applier reconnects and replays from the checkpoint); a change the target rejects
+// stops this sink with the table, key or journal offsets, and the server's message
+// and detail; a missing table/column/key → kFailedPrecondition with the fix. After
+// any error the connection is dropped and pending changes are discarded; call
+// LoadCheckpoint() before writing again (the applier does).
+// Thread safety: none; one applier thread owns the sink.
+#ifndef TIDEMARK_APPLY_PG_PG_SINK_H_
+#define TIDEMARK_APPLY_PG_PG_SINK_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "apply/db/change_fold.h"
+#include "apply/db/db_sink_options.h"
+#include "apply/pg/pg_table.h"
+#include "apply/sink.h"
+#include "common/libpq.h"
+#include "schema/registry.h"
+
+namespace tidemark::pgsink {
+
+class PgSink : public Sink {
+ public:
+  // Does not connect (LoadCheckpoint does). `registry` must outlive the sink.
+  PgSink(DbSinkOptions options, const SchemaRegistry* registry);
+
+  absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() override;
+  absl::Status Write(const JournalBatch& batch) override;
+  absl::StatusOr<v1::Checkpoint> Flush() override;
+
+  // Problems with the target for `tidemark check`: unreachable, missing privileges,
+  // and for each `tables` entry (source TableIds) a missing target table without
+  // create_tables, or one without a primary key. Empty when all is well.
+  static std::vector<std::string> Check(const DbSinkOptions& options,
+                                        const std::vector<v1::TableId>& tables);
+
+ private:
+  absl::Status Connect();
+  void Reset();
+  absl::Status Fail(absl::Status s);
+  absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
+  absl::StatusOr<const v1::TableSchema*> SchemaFor(const v1::ChangeEvent& ev);
+  absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
+  absl::Status ApplyFold(const std::string& table_key);
+  absl::Status EnsureTransaction();
+
+  DbSinkOptions options_;
+  const SchemaRegistry* registry_;
+  std::unique_ptr<PgConn> conn_;
+  bool in_transaction_ = false;
+  bool loaded_ = false;
+  v1::Checkpoint committed_;   // as in the target
+  v1::Checkpoint current_;     // including written, uncommitted entries
+  bool dirty_ = false;
+  int next_stage_ = 0;
+  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  // Resolved target tables by (table key, schema version), for this connection.
+  std::map<std::pair<std::string, uint32_t>, std::unique_ptr<PgTable>> tables_;
+  // Pending folds by table key, with the schema version they were built for.
+  std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
+};
+
+}  // namespace tidemark::pgsink
+
+#endif  // TIDEMARK_APPLY_PG_PG_SINK_H_
