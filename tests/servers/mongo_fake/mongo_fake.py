@@ -177,7 +177,10 @@ def unset_path(doc, path):
         if p not in cur or not isinstance(cur[p], dict):
             return False
         cur = cur[p]
-    return cur.pop(parts[-1], None) is not None or False
+    if parts[-1] not in cur:
+        return False
+    del cur[parts[-1]]
+    return True
 
 
 class Entry:
@@ -552,6 +555,8 @@ class Handler(socketserver.BaseRequestHandler):
         with st.cv:
             s = copy.deepcopy(st.stats)
             s["oplogSize"] = len(st.oplog)
+            s["oldestSeq"] = Int64(st.oldest_seq)
+            s["seq"] = Int64(st.seq)
             s["openCursors"] = len(st.cursors)
         s["ok"] = 1.0
         return s
