@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench/kafka_bench.sh — publish a >= 1,000,000-change PostgreSQL backlog to Kafka (librdkafka's
+# mock cluster, 3 brokers) with tidemark, then, in the same run, `kcat -P` producing the same
+# number of messages of the same sizes to the same cluster, and print events/s, MB/s and the
+# ratio to kcat.
+#
+#   bench/kafka_bench.sh               # from anywhere; ROWS=1000000 by default
+#
+# What it does:
+#   1. starts a throwaway PostgreSQL 15 (tests/servers/pg-up.sh, PG_DURABLE=0) and the mock
+#      cluster (build/tests/unit/kafka/kafka_mock -b 3, topics pre-created with PARTITIONS
+#      partitions, replication factor 3);
+#   2. creates table bulk(id int primary key, payload text), the publication and the slot
+#      tidemark will use, then inserts ROWS rows in TXNS transactions (the backlog) and one
+#      marker row whose commit LSN is the target;
+#   3. tidemark run (PG source → Kafka sink, json, defaults: idempotent, acks=all, lz4,
+#      murmur2_random), timed from start until the sink's checkpoint (which moves only after
+#      every message has a successful delivery report) reaches the marker's commit;
+#   4. reads back 2000 of the published messages with kcat to get the average key and value
+#      size, writes ROWS lines of exactly that key and value size, and times
+#      `kcat -P -K TAB` with the same producer settings into another topic of the same shape.
+# MB = value + key bytes, 10^6 bytes. tidemark's time includes decoding the WAL and the journal
+# (fsync'd group commits): the end-to-end figure, against kcat's produce-only figure.
+# Knobs: ROWS (1000000), TXNS (10), PARTITIONS (12), PAYLOAD (100 bytes of text per row),
+# BATCH_EVENTS (the sink's batch_events, 4096), SINK=null (tidemark → null sink instead, no
+# kcat: the capture + journal cost alone), TIDEMARK_BIN, KAFKA_MOCK_BIN, KEEP=1 keeps the work
+# directory.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROWS=${ROWS:-1000000}
+TXNS=${TXNS:-10}
+PARTITIONS=${PARTITIONS:-12}
+PAYLOAD=${PAYLOAD:-100}
+KEEP=${KEEP:-0}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+export PG_BIN
+BUILD=${BUILD:-$ROOT/build}
+TM=${TIDEMARK_BIN:-$BUILD/cli/tidemark}
+MOCK=${KAFKA_MOCK_BIN:-$BUILD/tests/unit/kafka/kafka_mock}
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+command -v kcat >/dev/null || die "kcat missing (apt-get install kcat; scripts/install-deps.sh)"
+if [[ -z ${TIDEMARK_BIN:-} || -z ${KAFKA_MOCK_BIN:-} ]]; then
+  [[ -f $BUILD/build.ninja ]] || cmake -S "$ROOT" -B "$BUILD" -G Ninja >&2
+  ninja -C "$BUILD" tidemark kafka_mock >&2 || [[ -x $TM && -x $MOCK ]] || die "build failed"
+fi
+
+WORK=$(mktemp -d /tmp/tidemark-kafkabench.XXXXXX)
+chmod 755 "$WORK"
+TM_PID="" MOCK_PID=""
+cleanup() {
+  local rc=$?
+  [[ -n $TM_PID ]] && kill -TERM "$TM_PID" 2>/dev/null && wait "$TM_PID" 2>/dev/null || true
+  [[ -n $MOCK_PID ]] && kill -TERM "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null || true
+  "$ROOT/tests/servers/pg-down.sh" "$WORK/pg" >/dev/null 2>&1 || true
+  if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp "$TM" "$WORK/tidemark"; TM=$WORK/tidemark
+
+PORT=$("$ROOT/tests/servers/free-port.sh")
+log "PostgreSQL on 127.0.0.1:$PORT"
+PG_DURABLE=0 "$ROOT/tests/servers/pg-up.sh" "$PORT" "$WORK/pg" >/dev/null
+DSN="host=127.0.0.1 port=$PORT user=postgres dbname=bench"
+"$PG_BIN/psql" "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" -XAtq -c "CREATE DATABASE bench" >/dev/null
+psql_() { "$PG_BIN/psql" "$DSN" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+
+TOPIC=bench.public.bulk REF=bench.reference
+"$MOCK" -b 3 -t "$TOPIC:$PARTITIONS:3" -t "$REF:$PARTITIONS:3" >"$WORK/bootstrap" 2>"$WORK/mock.log" &
+MOCK_PID=$!
+for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
+BROKERS=$(head -1 "$WORK/bootstrap")
+[[ -n $BROKERS ]] || die "mock cluster did not start: $(cat "$WORK/mock.log")"
+log "mock cluster (3 brokers): $BROKERS"
+
+psql_ <<SQL >/dev/null
+CREATE TABLE bulk (id int PRIMARY KEY, payload text);
+CREATE PUBLICATION tidemark_bench FOR TABLE bulk;
+SELECT pg_create_logical_replication_slot('tidemark_bench', 'pgoutput');
+SQL
+log "backlog: $ROWS rows in $TXNS transactions"
+per=$((ROWS / TXNS))
+for t in $(seq 0 $((TXNS - 1))); do
+  psql_ -c "INSERT INTO bulk SELECT g, repeat(md5(g::text), $(( (PAYLOAD + 31) / 32 )))::varchar($PAYLOAD)
+            FROM generate_series($((t * per + 1)), $((t * per + per))) g" >/dev/null
+done
+# The marker's commit is the backlog's last: its commit LSN is above TARGET.
+TARGET=$(psql_ -c "SELECT pg_current_wal_insert_lsn()")
+psql_ -c "INSERT INTO bulk VALUES (0, 'marker')" >/dev/null
+EVENTS=$((per * TXNS + 1))
+
+cat >"$WORK/bench.yaml" <<YAML
+pipeline: bench
+data_dir: $WORK/data
+source:
+  type: postgres
+  dsn: "$DSN"
+  tables: [public.bulk]
+sinks:
+  - name: kafka
+    type: ${SINK:-kafka}
+$( [[ ${SINK:-kafka} == kafka ]] && echo "    brokers: \"$BROKERS\"" )
+    batch_events: ${BATCH_EVENTS:-4096}
+YAML
+checkpoint_commit() {
+  "$TM" checkpoints -c "$WORK/bench.yaml" 2>/dev/null | sed -n 's/.* commit \([0-9A-F]*\/[0-9A-F]*\) .*/\1/p' | head -1
+}
+log "tidemark run → Kafka"
+t0=$(date +%s.%N)
+"$TM" run -c "$WORK/bench.yaml" >"$WORK/tidemark.log" 2>&1 &
+TM_PID=$!
+while :; do
+  c=$(checkpoint_commit || true)
+  if [[ -n $c ]] && [[ $(psql_ -c "SELECT '$c'::pg_lsn > '$TARGET'::pg_lsn") == t ]]; then break; fi
+  kill -0 "$TM_PID" 2>/dev/null || { tail -20 "$WORK/tidemark.log" >&2; die "tidemark exited"; }
+  sleep 0.1
+done
+t1=$(date +%s.%N)
+kill -TERM "$TM_PID"; wait "$TM_PID" || true; TM_PID=""
+if [[ ${SINK:-kafka} == null ]]; then  # capture + journal only, for comparison
+  awk -v n="$EVENTS" -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN {printf "tidemark PG → null sink: %d events in %.2f s: %.0f events/s\n", n, t, n / t}'
+  exit 0
+fi
+
+# Average key and value size of what tidemark published (2000 messages, newest per partition).
+kcat -C -b "$BROKERS" -t "$TOPIC" -o -170 -e -q -f '%K\t%S\n' -c 2000 2>/dev/null >"$WORK/sample.txt" || true
+read -r KEYLEN VALLEN < <(awk -F'\t' '{k += $1; v += $2; n++} END {printf "%d %d\n", k/n, v/n}' "$WORK/sample.txt")
+log "published messages: key ~$KEYLEN bytes, value ~$VALLEN bytes"
+python3 - "$EVENTS" "$KEYLEN" "$VALLEN" >"$WORK/ref.txt" <<'PY'
+import sys
+n, k, v = map(int, sys.argv[1:])
+val = "x" * v
+out = sys.stdout
+for i in range(n):
+    key = ('{"id":%d}' % i)
+    key = (key + " " * k)[:k] if len(key) < k else key
+    out.write(key + "\t" + val + "\n")
+PY
+log "kcat -P reference: $EVENTS messages"
+k0=$(date +%s.%N)
+kcat -P -b "$BROKERS" -t "$REF" -K $'\t' -z lz4 -X enable.idempotence=true -X acks=all \
+  -X linger.ms=10 -X partitioner=murmur2_random -l "$WORK/ref.txt"
+k1=$(date +%s.%N)
+
+awk -v n="$EVENTS" -v kl="$KEYLEN" -v vl="$VALLEN" -v t="$(echo "$t1 - $t0" | bc)" -v k="$(echo "$k1 - $k0" | bc)" 'BEGIN {
+  mb = n * (kl + vl) / 1e6
+  printf "| %-28s | %10s | %8s | %12s | %8s |\n", "producer", "events", "seconds", "events/s", "MB/s"
+  printf "| %-28s | %10d | %8.2f | %12.0f | %8.1f |\n", "tidemark PG → Kafka (json)", n, t, n / t, mb / t
+  printf "| %-28s | %10d | %8.2f | %12.0f | %8.1f |\n", "kcat -P (same count, sizes)", n, k, n / k, mb / k
+  printf "tidemark / kcat: %.0f%%\n", 100 * k / t
+}'
