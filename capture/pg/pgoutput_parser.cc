@@ -20,8 +20,12 @@ absl::StatusOr<TupleData> ReadTupleData(ByteReader& r) {
     return r.Truncated(fmt::format("tuple of {} columns", ncolumns));
   }
   tuple.columns.reserve(ncolumns);
+  // Hot path (every column of every row): the labels are passed as empty strings and
+  // the column-numbered message is built only when a read fails.
   for (int i = 0; i < ncolumns; ++i) {
-    TM_ASSIGN_OR_RETURN(uint8_t kind, r.U8(fmt::format("tuple column {} kind", i)));
+    auto kind_or = r.U8("");
+    if (!kind_or.ok()) return r.Truncated(fmt::format("tuple column {} kind", i));
+    uint8_t kind = *kind_or;
     TupleColumn col;
     switch (kind) {
       case 'n':
@@ -33,12 +37,14 @@ absl::StatusOr<TupleData> ReadTupleData(ByteReader& r) {
       case 't':
       case 'b': {
         col.kind = kind == 't' ? TupleColumn::Kind::kText : TupleColumn::Kind::kBinary;
-        TM_ASSIGN_OR_RETURN(int32_t len, r.I32(fmt::format("tuple column {} length", i)));
-        if (len < 0) {
-          return r.Malformed(fmt::format("negative length {} of tuple column {}", len, i));
+        auto len = r.I32("");
+        if (!len.ok()) return r.Truncated(fmt::format("tuple column {} length", i));
+        if (*len < 0) {
+          return r.Malformed(fmt::format("negative length {} of tuple column {}", *len, i));
         }
-        TM_ASSIGN_OR_RETURN(col.data, r.Bytes(static_cast<size_t>(len),
-                                              fmt::format("tuple column {} value", i)));
+        auto data = r.Bytes(static_cast<size_t>(*len), "");
+        if (!data.ok()) return r.Truncated(fmt::format("tuple column {} value", i));
+        col.data = *data;
         break;
       }
       default:
