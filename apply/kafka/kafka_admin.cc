@@ -60,7 +60,7 @@ absl::Status CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, Ms(timeout) + 1000);
   absl::Status status;
   if (ev == nullptr) {
-    status = absl::UnavailableError(fmt::format("create topics: no answer within {}",
+    status = absl::UnavailableError(fmt::format("create topic {}: no answer within {}", topics[0],
                                                 absl::FormatDuration(timeout)));
   } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     status = KafkaStatus(rd_kafka_event_error(ev), fmt::format("create topic {}", topics[0]),

@@ -12,7 +12,6 @@ namespace tidemark::kafka {
 namespace {
 
 constexpr int kPollMs = 100;
-constexpr absl::Duration kAdminTimeout = absl::Seconds(30);
 
 // Printable form of a key for error messages (JSON keys are text already).
 std::string ShowKey(const void* key, size_t len) {
@@ -233,11 +232,11 @@ absl::Status KafkaSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
 
 absl::Status KafkaSink::EnsureTopic(const std::string& topic) {
   if (!options_.create_topics || topics_ready_.count(topic) > 0) return absl::OkStatus();
-  TM_ASSIGN_OR_RETURN(std::set<std::string> existing, ListTopics(rk_, kAdminTimeout));
+  TM_ASSIGN_OR_RETURN(std::set<std::string> existing, ListTopics(rk_, options_.admin_timeout));
   if (existing.count(topic) == 0) {
     spdlog::info("kafka sink {}: creating topic {}", options_.name, topic);
     TM_RETURN_IF_ERROR(CreateTopics(rk_, {topic}, options_.partitions, options_.replication_factor,
-                                    kAdminTimeout));
+                                    options_.admin_timeout));
   }
   topics_ready_.insert(topic);
   return absl::OkStatus();

@@ -73,6 +73,8 @@ struct KafkaSinkOptions {
   // Flush gives up (kUnavailable, retried by the applier from the checkpoint) when
   // messages are still undelivered after this long.
   absl::Duration flush_timeout = absl::Minutes(5);
+  // Metadata and CreateTopics requests (create_topics) give up after this long.
+  absl::Duration admin_timeout = absl::Seconds(30);
 };
 
 // Applies tidemark's producer defaults and then `properties` to a new

@@ -271,3 +271,40 @@ TEST(KafkaSink, OrderPerKeyAcross100000ChangesOnManyPartitions) {
 
 }  // namespace
 }  // namespace tidemark::kafka
+
+namespace tidemark::kafka {
+namespace {
+
+// librdkafka 2.0.2's mock cluster does not answer CreateTopics, so creation itself is
+// not testable here: an existing topic is accepted without a request, and a missing
+// one gives an error naming it once the admin timeout passes.
+TEST(KafkaSink, CreateTopicsAcceptsExistingTopicsAndNamesAFailedCreation) {
+  MockCluster cluster;
+  cluster.CreateTopic(kTopic, 3);
+  cluster.CreateTopic("p.txn", 1);
+  KafkaSinkOptions o = Options(cluster);
+  o.create_topics = true;
+  o.partitions = 5;
+  o.transaction_topic = "p.txn";
+  o.admin_timeout = absl::Seconds(2);
+  auto sink = KafkaSink::Open(std::move(o), nullptr, nullptr);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
+  ASSERT_TRUE((*sink)->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("1"),
+                                       Change(v1::OP_INSERT, 1, "a", 1), ktest::Commit("1", 1)}))
+                  .ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  Reader reader(cluster.bootstrap(), {kTopic, "p.txn"});
+  EXPECT_EQ(reader.ReadUntil(3, 20).size(), 3u);
+
+  v1::JournalEntry other = Change(v1::OP_INSERT, 2, "b", 2);
+  other.mutable_event()->mutable_table()->set_table("missing");
+  v1::JournalEntry schema = ktest::SchemaEntry();
+  schema.mutable_schema()->mutable_table()->set_table("missing");
+  absl::Status s = (*sink)->Write(Batch(4, {schema, other}));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("p.public.missing"), absl::string_view::npos) << s;
+}
+
+}  // namespace
+}  // namespace tidemark::kafka
