@@ -338,7 +338,8 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
   std::vector<std::string_view> keys = {"name", "type"};
   if (t == "file" || t.empty()) keys.insert(keys.end(), {"path", "fsync"});
   if (t == "postgres" || t == "mysql" || t.empty()) {
-    keys.insert(keys.end(), {"dsn", "password_env", "password_file", "create_tables"});
+    keys.insert(keys.end(), {"dsn", "password_env", "password_file", "create_tables",
+                             "schema_changes", "target_schema"});
   }
   if (t == "kafka" || t.empty()) {
     keys.insert(keys.end(), {"brokers", "topic", "format", "properties", "key_columns", "tombstones",
@@ -378,6 +379,14 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
         ResolvePassword(s, out->mutable_password(), out->mutable_password_source()));
     TM_OPT(auto create, s.Bool("create_tables"));
     out->set_create_tables(create.value_or(false));
+    TM_OPT(auto changes, s.String("schema_changes"));
+    out->set_schema_changes(changes.value_or("error"));
+    TM_RETURN_IF_ERROR(s.CheckOneOf("schema_changes", out->schema_changes(), {"error", "apply"}));
+    TM_OPT(auto target_schema, s.String("target_schema"));
+    if (target_schema) {
+      if (target_schema->empty()) return s.ErrorAt("target_schema", "must not be empty");
+      out->set_target_schema(*target_schema);
+    }
   } else if (t == "kafka") {
     TM_OPT(auto brokers, s.String("brokers"));
     if (!brokers || brokers->empty()) return s.Missing("brokers");

@@ -87,6 +87,10 @@ void Sink(YAML::Emitter& out, const v1::SinkConfig& s) {
     out << YAML::Key << "dsn" << YAML::Value << RedactDsn(s.dsn());
     Secret(out, s.password_source());
     out << YAML::Key << "create_tables" << YAML::Value << s.create_tables();
+    out << YAML::Key << "schema_changes" << YAML::Value << s.schema_changes();
+    if (!s.target_schema().empty()) {
+      out << YAML::Key << "target_schema" << YAML::Value << s.target_schema();
+    }
   } else if (s.type() == "kafka") {
     out << YAML::Key << "brokers" << YAML::Value << s.brokers();
     out << YAML::Key << "topic" << YAML::Value << s.topic();

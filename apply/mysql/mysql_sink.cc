@@ -1,0 +1,203 @@
+#include "apply/mysql/mysql_sink.h"
+
+#include <fmt/format.h>
+
+#include "absl/time/clock.h"
+#include "apply/mysql/mysql_text.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace tidemark::mysqlsink {
+namespace {
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "X'";
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+MysqlSink::MysqlSink(DbSinkOptions options, const SchemaRegistry* registry)
+    : options_(std::move(options)), registry_(registry) {
+  committed_.set_sink(options_.name);
+  current_ = committed_;
+}
+
+void MysqlSink::Reset() {
+  conn_.reset();
+  folds_.clear();
+  tables_.clear();
+  current_ = committed_;
+  dirty_ = false;
+}
+
+absl::Status MysqlSink::Fail(absl::Status s) {
+  Reset();
+  return s;
+}
+
+absl::Status MysqlSink::Connect() {
+  TM_ASSIGN_OR_RETURN(MysqlDsn dsn, ParseMysqlDsn(options_.dsn));
+  if (!options_.password.empty()) dsn.password = options_.password;
+  dsn_database_ = dsn.database;
+  TM_ASSIGN_OR_RETURN(conn_, MysqlConn::Connect(dsn));
+  TM_RETURN_IF_ERROR(Run(conn_.get(),
+                         "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,"
+                         "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', "
+                         "autocommit = 1",
+                         "set session options"));
+  TM_RETURN_IF_ERROR(Run(conn_.get(), "CREATE DATABASE IF NOT EXISTS `tidemark`",
+                         "create database tidemark"));
+  return Run(conn_.get(),
+             "CREATE TABLE IF NOT EXISTS `tidemark`.`checkpoints` (sink VARCHAR(255) CHARACTER SET "
+             "utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, journal_offset BIGINT UNSIGNED NOT NULL, "
+             "source_position LONGBLOB, checkpoint LONGBLOB NOT NULL, updated_at DATETIME(6) NOT "
+             "NULL) ENGINE=InnoDB",
+             "create tidemark.checkpoints");
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> MysqlSink::LoadCheckpoint() {
+  Reset();
+  if (absl::Status s = Connect(); !s.ok()) return Fail(s);
+  std::string key;
+  AppendQuoted(&key, options_.checkpoint_key());
+  auto rows = conn_->Query("SELECT checkpoint FROM `tidemark`.`checkpoints` WHERE sink = " + key,
+                           "read the checkpoint");
+  if (!rows.ok()) return Fail(rows.status());
+  loaded_ = true;
+  committed_ = v1::Checkpoint();
+  committed_.set_sink(options_.name);
+  std::optional<v1::Checkpoint> out;
+  if (!rows->empty()) {
+    if (!(*rows)[0][0].has_value() || !committed_.ParseFromString(*(*rows)[0][0])) {
+      return Fail(absl::DataLossError(fmt::format(
+          "sink {}: the checkpoint row '{}' in tidemark.checkpoints does not parse; delete it to "
+          "start over (the sink then replays the whole journal)",
+          options_.name, options_.checkpoint_key())));
+    }
+    out = committed_;
+  }
+  current_ = committed_;
+  return out;
+}
+
+absl::Status MysqlSink::Write(const JournalBatch& batch) {
+  if (!loaded_ || conn_ == nullptr) {
+    auto cp = LoadCheckpoint();
+    if (!cp.ok()) return cp.status();
+  }
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    const uint64_t offset = batch.first_offset + i;
+    if (committed_.has_applied() && offset <= committed_.offset()) continue;
+    if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
+  const std::string key = TableKey(schema.table());
+  auto it = folds_.find(key);
+  if (it != folds_.end() && it->second.first == schema.version()) return &it->second.second;
+  if (it != folds_.end()) {
+    // A new schema version: commit what came before it (with its checkpoint), so
+    // that DDL's implicit commit never splits a batch.
+    TM_RETURN_IF_ERROR(Commit());
+  }
+  auto tkey = std::make_pair(key, schema.version());
+  auto t = tables_.find(tkey);
+  if (t == tables_.end()) {
+    std::optional<v1::TableSchema> previous;
+    if (schema.version() > 1) {
+      auto p = registry_->Get(schema.table(), schema.version() - 1);
+      if (p.ok()) previous = *p;
+    }
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<MysqlTable> table,
+                        MysqlTable::Resolve(conn_.get(), options_, dsn_database_, schema, previous));
+    t = tables_.emplace(tkey, std::move(table)).first;
+  }
+  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, t->second->key()));
+  auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
+  (void)added;
+  return &slot->second.second;
+}
+
+absl::Status MysqlSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
+  if (entry.has_schema()) {
+    schemas_[{TableKey(entry.schema().table()), entry.schema().version()}] = entry.schema();
+  } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
+    const v1::ChangeEvent& ev = entry.event();
+    auto skey = std::make_pair(TableKey(ev.table()), ev.schema_version());
+    auto it = schemas_.find(skey);
+    if (it == schemas_.end()) {
+      TM_ASSIGN_OR_RETURN(v1::TableSchema s, registry_->Get(ev.table(), ev.schema_version()));
+      it = schemas_.emplace(skey, std::move(s)).first;
+    }
+    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(it->second));
+    TM_RETURN_IF_ERROR(fold->Add(ev, offset));
+  } else if (entry.has_commit() && entry.commit().has_position()) {
+    *current_.mutable_position() = entry.commit().position();
+  }
+  current_.set_offset(offset);
+  current_.set_has_applied(true);
+  dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status MysqlSink::Commit() {
+  if (!dirty_) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(Run(conn_.get(), "START TRANSACTION", "begin"));
+  for (auto& [key, vf] : folds_) {
+    auto& [version, fold] = vf;
+    if (fold.empty()) continue;
+    TM_RETURN_IF_ERROR(Annotate(tables_.at({key, version})->Apply(conn_.get(), fold),
+                                fmt::format("sink {}: ", options_.name)));
+  }
+  current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
+  current_.set_reason("apply");
+  std::string key;
+  AppendQuoted(&key, options_.checkpoint_key());
+  TM_RETURN_IF_ERROR(Run(
+      conn_.get(),
+      fmt::format("INSERT INTO `tidemark`.`checkpoints` (sink, journal_offset, source_position, "
+                  "checkpoint, updated_at) VALUES ({}, {}, {}, {}, UTC_TIMESTAMP(6)) ON DUPLICATE "
+                  "KEY UPDATE journal_offset = VALUES(journal_offset), source_position = "
+                  "VALUES(source_position), checkpoint = VALUES(checkpoint), updated_at = "
+                  "VALUES(updated_at)",
+                  key, current_.offset(), Hex(current_.position().SerializeAsString()),
+                  Hex(current_.SerializeAsString())),
+      "write the checkpoint"));
+  TM_RETURN_IF_ERROR(Run(conn_.get(), "COMMIT", "commit"));
+  folds_.clear();
+  committed_ = current_;
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Checkpoint> MysqlSink::Flush() {
+  if (!dirty_) return committed_;
+  if (conn_ == nullptr) return Fail(absl::UnavailableError("not connected"));
+  if (absl::Status s = Commit(); !s.ok()) return Fail(s);
+  return committed_;
+}
+
+std::vector<std::string> MysqlSink::Check(const DbSinkOptions& options) {
+  auto dsn = ParseMysqlDsn(options.dsn);
+  if (!dsn.ok()) return {std::string(dsn.status().message())};
+  if (!options.password.empty()) dsn->password = options.password;
+  auto conn = MysqlConn::Connect(*dsn);
+  if (!conn.ok()) return {std::string(conn.status().message())};
+  std::vector<std::string> out;
+  absl::Status s = Run(conn->get(), "CREATE DATABASE IF NOT EXISTS `tidemark`", "check");
+  if (!s.ok()) {
+    out.push_back(fmt::format("sink {}: cannot create the `tidemark` database for the checkpoint "
+                              "table: {}", options.name, s.message()));
+  }
+  return out;
+}
+
+}  // namespace tidemark::mysqlsink

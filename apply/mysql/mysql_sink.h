@@ -1,0 +1,73 @@
+// The MySQL/MariaDB sink (DESIGN.md §1 Apply, issue 4): the PostgreSQL sink's
+// semantics (apply/pg/pg_sink.h) on MySQL/MariaDB.
+//
+// Batching: everything written between two Flush() calls is folded per key
+// (apply/db/change_fold.h) and written in one target transaction with multi-row
+// INSERT ... ON DUPLICATE KEY UPDATE and DELETE ... WHERE (k...) IN (...)
+// (apply/mysql/mysql_table.h). Target tables are resolved (and created or altered:
+// DDL commits implicitly in MySQL) outside that transaction; when a table's schema
+// changes inside a batch, what was folded before it is committed with its checkpoint
+// first.
+// Exactly-once: the checkpoint row (`tidemark`.`checkpoints`, key "<pipeline>.<sink>")
+// is written in the same transaction as the data (InnoDB); LoadCheckpoint() reads it.
+// Session: sql_mode STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES (a value the column cannot
+// hold is an error, never truncated), time_zone '+00:00'.
+// Errors: connection loss → kUnavailable, deadlock / lock wait timeout → kAborted
+// (the applier replays from the checkpoint); rejected changes stop the sink with the
+// table, key or journal offsets and the server's message.
+// Thread safety: none; one applier thread owns the sink.
+#ifndef TIDEMARK_APPLY_MYSQL_MYSQL_SINK_H_
+#define TIDEMARK_APPLY_MYSQL_MYSQL_SINK_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "apply/db/change_fold.h"
+#include "apply/db/db_sink_options.h"
+#include "apply/mysql/mysql_table.h"
+#include "apply/sink.h"
+#include "common/libmariadb.h"
+#include "schema/registry.h"
+
+namespace tidemark::mysqlsink {
+
+class MysqlSink : public Sink {
+ public:
+  // Does not connect (LoadCheckpoint does). `registry` must outlive the sink.
+  MysqlSink(DbSinkOptions options, const SchemaRegistry* registry);
+
+  absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() override;
+  absl::Status Write(const JournalBatch& batch) override;
+  absl::StatusOr<v1::Checkpoint> Flush() override;
+
+  // Problems with the target for `tidemark check` (unreachable, privileges).
+  static std::vector<std::string> Check(const DbSinkOptions& options);
+
+ private:
+  absl::Status Connect();
+  void Reset();
+  absl::Status Fail(absl::Status s);
+  absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
+  absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
+  absl::Status Commit();
+
+  DbSinkOptions options_;
+  const SchemaRegistry* registry_;
+  std::string dsn_database_;
+  std::unique_ptr<MysqlConn> conn_;
+  bool loaded_ = false;
+  v1::Checkpoint committed_;
+  v1::Checkpoint current_;
+  bool dirty_ = false;
+  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  std::map<std::pair<std::string, uint32_t>, std::unique_ptr<MysqlTable>> tables_;
+  std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
+};
+
+}  // namespace tidemark::mysqlsink
+
+#endif  // TIDEMARK_APPLY_MYSQL_MYSQL_SINK_H_
