@@ -90,13 +90,18 @@ void BuildPipeline(const WatchOptions& o, bool collection_level, bson_t* pipelin
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MongoClient>> MongoClient::Connect(const std::string& uri) {
+absl::StatusOr<std::unique_ptr<MongoClient>> MongoClient::Connect(const std::string& uri,
+                                                                  const std::string& password) {
   InitOnce();
   bson_error_t err;
   mongoc_uri_t* u = mongoc_uri_new_with_error(uri.c_str(), &err);
   if (u == nullptr) {
     return absl::InvalidArgumentError(
         fmt::format("source.uri is not a MongoDB connection string: {}", err.message));
+  }
+  if (!password.empty() && !mongoc_uri_set_password(u, password.c_str())) {
+    mongoc_uri_destroy(u);
+    return absl::InvalidArgumentError("source password is not valid UTF-8");
   }
   mongoc_client_t* c = mongoc_client_new_from_uri_with_error(u, &err);
   mongoc_uri_destroy(u);

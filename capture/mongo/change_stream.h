@@ -35,7 +35,9 @@ struct WatchOptions {
 // Owns a mongoc_client_t (mongoc_init is called once per process).
 class MongoClient {
  public:
-  static absl::StatusOr<std::unique_ptr<MongoClient>> Connect(const std::string& uri);
+  // `password` (from source.password_env / password_file) replaces the URI's, when set.
+  static absl::StatusOr<std::unique_ptr<MongoClient>> Connect(const std::string& uri,
+                                                              const std::string& password = "");
   ~MongoClient();
   mongoc_client_t* raw() const { return client_; }
   // Runs `cmd` on `db`; the reply (also on error) goes to `reply` when non-null.

@@ -21,13 +21,13 @@ void MongoSource::Close() {
 }
 
 absl::StatusOr<std::vector<Prerequisite>> MongoSource::Check() {
-  TM_ASSIGN_OR_RETURN(auto client, MongoClient::Connect(options_.uri));
+  TM_ASSIGN_OR_RETURN(auto client, MongoClient::Connect(options_.uri, options_.password));
   return CheckMongo(*client, options_.watch);
 }
 
 absl::Status MongoSource::Start(const v1::SourcePosition& from) {
   Close();
-  TM_ASSIGN_OR_RETURN(client_, MongoClient::Connect(options_.uri));
+  TM_ASSIGN_OR_RETURN(client_, MongoClient::Connect(options_.uri, options_.password));
   decoder_ = std::make_unique<MongoDecoder>(schemas_);
   last_ = from.mongo();
   pending_start_marker_ = false;

@@ -37,6 +37,7 @@ namespace tidemark::mongo {
 
 struct MongoSourceOptions {
   std::string uri;
+  std::string password;  // replaces the URI's password when set
   WatchOptions watch;
   size_t chunk_events = 2048;
   absl::Duration idle_commit_interval = absl::Seconds(10);

@@ -438,9 +438,12 @@ TEST(ConfigLoader, MysqlAndMongoSources) {
                                      "  database: shop\n  collections: [orders]\n"));
   EXPECT_EQ(mongo.source().dsn(), "mongodb://127.0.0.1/?replicaSet=rs0");
   EXPECT_EQ(mongo.source().database(), "shop");
+  EXPECT_EQ(mongo.source().capture_mode(), "updateLookup");
+  EXPECT_EQ(mongo.source().idle_commit_ms(), 10000u);
   EXPECT_EQ(Err(Edit("  type: postgres\n", "  type: mongo\n")),
             "p.yaml:4:3: unknown key 'dsn' in source (allowed: type, uri, password_env, "
-            "password_file, database, collections, chunk_events)");
+            "password_file, database, collections, exclude_collections, capture_mode, "
+            "idle_commit_ms, chunk_events)");
 }
 
 TEST(ConfigLoader, SinkTypesAndTheirDefaults) {
