@@ -11,12 +11,29 @@
 #include "apply/format/json_envelope.h"
 #include "apply/kafka/kafka_admin.h"
 #include "apply/kafka/kafka_sink.h"
+#include "apply/mysql/mysql_sink.h"
+#include "apply/pg/pg_sink.h"
 #include "capture/mongo/mongo_source.h"
 #include "capture/mysql/mysql_source.h"
 #include "capture/pg/pg_source.h"
 #include "cli/pipeline.h"
 
 namespace tidemark {
+namespace {
+
+DbSinkOptions DbOptions(const v1::PipelineConfig& config, const v1::SinkConfig& sink) {
+  DbSinkOptions o;
+  o.name = sink.name();
+  o.pipeline = config.pipeline();
+  o.dsn = sink.dsn();
+  o.password = sink.password();
+  o.create_tables = sink.create_tables();
+  o.apply_schema_changes = sink.schema_changes() == "apply";
+  o.target_schema = sink.target_schema();
+  return o;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& config,
                                                    SchemaRegistry* schemas) {
@@ -73,6 +90,12 @@ absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const v1::PipelineConfig& config,
     return std::unique_ptr<Sink>(std::move(*s));
   }
   if (sink.type() == "null") return std::make_unique<NullSink>(sink.name(), checkpoints);
+  if (sink.type() == "postgres") {
+    return std::make_unique<pgsink::PgSink>(DbOptions(config, sink), schemas);
+  }
+  if (sink.type() == "mysql") {
+    return std::make_unique<mysqlsink::MysqlSink>(DbOptions(config, sink), schemas);
+  }
   if (sink.type() == "kafka") {
     kafka::KafkaSinkOptions o;
     o.name = sink.name();
@@ -113,6 +136,18 @@ std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink) {
     if (access(probe.c_str(), W_OK) != 0) {
       out.push_back({fmt::format("cannot write to {} (for {})", probe.string(), sink.path()),
                      "make the directory writable for this user or change the sink's path"});
+    }
+  }
+  if (sink.type() == "postgres") {
+    v1::PipelineConfig config;  // the checkpoint key is not needed for the check
+    for (const std::string& problem : pgsink::PgSink::Check(DbOptions(config, sink), {})) {
+      out.push_back({problem, "fix the sink's dsn, the target server or the user's privileges"});
+    }
+  }
+  if (sink.type() == "mysql") {
+    v1::PipelineConfig config;
+    for (const std::string& problem : mysqlsink::MysqlSink::Check(DbOptions(config, sink))) {
+      out.push_back({problem, "fix the sink's dsn, the target server or the user's privileges"});
     }
   }
   if (sink.type() == "kafka") {
