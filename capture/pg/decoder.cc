@@ -123,6 +123,11 @@ absl::Status PgDecoder::OnRelation(const RelationMessage& m, std::vector<v1::Jou
                       MapReplicaIdentity(m.replica_identity, m.relation_id));
   schema.set_replica_identity(identity);
   schema.set_source_relation_id(m.relation_id);
+  const std::vector<std::string>* primary_key = nullptr;
+  if (auto pk = primary_keys_.find(m.relation_id);
+      identity == v1::REPLICA_IDENTITY_FULL && pk != primary_keys_.end() && !pk->second.empty()) {
+    primary_key = &pk->second;
+  }
   for (const RelationColumn& c : m.columns) {
     std::string where = fmt::format("{}.{}", TableName(*table), c.name);
     TM_ASSIGN_OR_RETURN(v1::ColumnType type,
@@ -131,6 +136,9 @@ absl::Status PgDecoder::OnRelation(const RelationMessage& m, std::vector<v1::Jou
     col->set_name(std::string(c.name));
     *col->mutable_type() = std::move(type);
     bool key = (c.flags & RelationColumn::kFlagKey) != 0;
+    if (primary_key != nullptr) {
+      key = std::find(primary_key->begin(), primary_key->end(), c.name) != primary_key->end();
+    }
     col->set_part_of_key(key);
     // pgoutput does not send attnotnull. Key columns of a primary key or replica
     // identity index are NOT NULL by PostgreSQL's rules; under FULL every column is
@@ -138,7 +146,10 @@ absl::Status PgDecoder::OnRelation(const RelationMessage& m, std::vector<v1::Jou
     bool known_not_null = key && (identity == v1::REPLICA_IDENTITY_DEFAULT ||
                                   identity == v1::REPLICA_IDENTITY_INDEX);
     col->set_nullable(!known_not_null);
-    if (key) schema.add_key_columns(std::string(c.name));
+    if (key && primary_key == nullptr) schema.add_key_columns(std::string(c.name));
+  }
+  if (primary_key != nullptr) {
+    for (const std::string& k : *primary_key) schema.add_key_columns(k);  // in key order
   }
   bool added = false;
   TM_ASSIGN_OR_RETURN(v1::TableSchema interned, schemas_->Intern(std::move(schema), &added));

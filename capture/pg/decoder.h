@@ -44,7 +44,8 @@ class PgDecoder {
   //   TxnCommit.event_count is their number (LogicalMessages are not counted).
   //   Before images: 'K' → key_only row (non-key columns null_value as sent), 'O' →
   //   full row, none for an Update without K/O. 'u' → Value.unchanged. Key columns
-  //   follow pgoutput's flags, which mark EVERY column under REPLICA IDENTITY FULL;
+  //   follow pgoutput's flags, which mark EVERY column under REPLICA IDENTITY FULL
+  //   (unless SetPrimaryKey gave the relation's primary key, see there);
   //   Column.nullable is false only for key columns under DEFAULT/INDEX (pgoutput
   //   does not send attnotnull). The text values must come from a session with the
   //   settings text_values.h lists (DateStyle=ISO, IntervalStyle=iso_8601, ...).
@@ -62,10 +63,22 @@ class PgDecoder {
   // True between a Begin and its Commit.
   bool in_transaction() const { return in_transaction_; }
 
+  // The primary key of relation `relation_id` as the catalog has it (the source
+  // looks it up before decoding the relation's Relation message). Under REPLICA
+  // IDENTITY FULL pgoutput flags every column as a key column; with a primary key
+  // known, key_columns and part_of_key follow the primary key instead, so sinks key
+  // rows (Kafka message keys, upserts) by the real key while before images stay
+  // whole rows. Without one (FULL on a table with no primary key) every column stays
+  // the key: rows are matched by their full content.
+  void SetPrimaryKey(uint32_t relation_id, std::vector<std::string> columns) {
+    primary_keys_[relation_id] = std::move(columns);
+  }
+
  private:
   struct Relation {
     v1::TableSchema schema;  // as interned (version set)
   };
+  std::unordered_map<uint32_t, std::vector<std::string>> primary_keys_;
   struct Transaction {
     std::string xid;
     uint64_t final_lsn = 0;

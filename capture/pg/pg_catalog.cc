@@ -49,6 +49,18 @@ absl::StatusOr<PgTypeInfo> DescribeType(PgConn& conn, uint32_t oid) {
   return info;
 }
 
+absl::StatusOr<std::vector<std::string>> PrimaryKeyColumns(PgConn& conn, uint32_t relid) {
+  TM_ASSIGN_OR_RETURN(
+      auto r, conn.ExecParams("SELECT a.attname FROM pg_index i "
+                              "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                              "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                              "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+                              {std::to_string(relid)}, "reading a table's primary key"));
+  std::vector<std::string> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(PgValue(r, i, 0));
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> MissingPublicationTables(PgConn& conn,
                                                                   const PgSourceOptions& options) {
   std::vector<std::string> missing;

@@ -19,6 +19,9 @@ struct PgSourceOptions;
 // pg_type (and pg_enum) row of `oid`; kFailedPrecondition when the oid is unknown.
 absl::StatusOr<PgTypeInfo> DescribeType(PgConn& conn, uint32_t oid);
 
+// The primary key columns of relation `relid`, in key order (empty: no primary key).
+absl::StatusOr<std::vector<std::string>> PrimaryKeyColumns(PgConn& conn, uint32_t relid);
+
 // Configured tables that the (existing) publication does not carry.
 absl::StatusOr<std::vector<std::string>> MissingPublicationTables(PgConn& conn,
                                                                   const PgSourceOptions& options);

@@ -142,7 +142,16 @@ absl::Status PgSource::ResolveTypes(std::string_view message) {
 }
 
 absl::Status PgSource::HandleXLogData(const StreamMessage& m, EventChunk* chunk) {
-  if (!m.data.empty() && m.data[0] == 'R') TM_RETURN_IF_ERROR(ResolveTypes(m.data));
+  if (!m.data.empty() && m.data[0] == 'R') {
+    TM_RETURN_IF_ERROR(ResolveTypes(m.data));
+    // Relation: 'R', Int32 relation oid, ... (the decoder rejects a short message).
+    if (m.data.size() >= 5) {
+      uint32_t relid = 0;
+      for (int i = 1; i <= 4; ++i) relid = (relid << 8) | static_cast<uint8_t>(m.data[i]);
+      TM_ASSIGN_OR_RETURN(std::vector<std::string> pk, PrimaryKeyColumns(*sql_, relid));
+      decoder_->SetPrimaryKey(relid, std::move(pk));
+    }
+  }
   size_t before = chunk->entries.size();
   TM_RETURN_IF_ERROR(decoder_->Decode(m.data, m.wal_start, &chunk->entries));
   // Drop transactions that the journal already holds (the server may resend them

@@ -95,6 +95,32 @@ TEST_F(DecoderTest, RelationBecomesASchemaOnce) {
   EXPECT_TRUE(out[0].schema().columns(0).nullable());
 }
 
+// A Relation as pgoutput sends it under REPLICA IDENTITY FULL: every column flagged.
+Msg FullRelation(uint32_t id, std::string_view table) {
+  Msg r('R');
+  r.U32(id).Str("public").Str(table).U8('f').U16(3);
+  r.U8(1).Str("id").U32(23).U32(0xffffffff);
+  r.U8(1).Str("v").U32(25).U32(0xffffffff);
+  r.U8(1).Str("price").U32(1700).U32(kNumeric12_4);
+  return r;
+}
+
+TEST_F(DecoderTest, FullIdentityKeysByThePrimaryKeyWhenKnown) {
+  decoder_->SetPrimaryKey(kRel, {"id"});
+  auto out = Decode(FullRelation(kRel, "orders"));
+  ASSERT_EQ(out.size(), 1u);
+  const v1::TableSchema& s = out[0].schema();
+  EXPECT_EQ(s.replica_identity(), v1::REPLICA_IDENTITY_FULL);
+  EXPECT_THAT(s.key_columns(), ElementsAre("id"));
+  EXPECT_TRUE(s.columns(0).part_of_key());
+  EXPECT_FALSE(s.columns(1).part_of_key());
+  EXPECT_FALSE(s.columns(2).part_of_key());
+  // FULL without a primary key: every column is the key (full-row match).
+  out = Decode(FullRelation(kRel + 1, "nokey"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_THAT(out[0].schema().key_columns(), ElementsAre("id", "v", "price"));
+}
+
 TEST_F(DecoderTest, TransactionWithEveryChangeKind) {
   Decode(Relation(kRel, "orders", 'd'));
   Decode(Relation(kRel + 1, "lines", 'f'));
