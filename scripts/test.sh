@@ -56,4 +56,9 @@ export TIDEMARK_TEST_TMP=$WORK/tests
 mkdir -p "$TIDEMARK_TEST_TMP"
 
 echo "== integration tests (PostgreSQL on 127.0.0.1:$PG_PORT)" >&2
+if [[ -z ${TIDEMARK_MONGO_URI:-} ]]; then
+  echo "== MongoDB tests: TIDEMARK_MONGO_URI is not set, so they run against tests/servers/mongo_fake only (no real mongod)" >&2
+else
+  echo "== MongoDB tests: against the real replica set in TIDEMARK_MONGO_URI" >&2
+fi
 ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure --timeout 900 "$@"
