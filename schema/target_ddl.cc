@@ -41,7 +41,12 @@ std::string QuoteIdent(TargetEngine engine, std::string_view ident) {
 
 std::vector<std::string> SourceKey(const v1::TableSchema& schema) {
   const bool pg = schema.source_relation_id() != 0;
-  if (pg && schema.replica_identity() == v1::REPLICA_IDENTITY_FULL) return {};
+  // Under FULL, PG capture reports the primary key when the table has one; every
+  // column when it has none (or when it does not know).
+  if (pg && schema.replica_identity() == v1::REPLICA_IDENTITY_FULL &&
+      schema.key_columns_size() >= schema.columns_size()) {
+    return {};
+  }
   return {schema.key_columns().begin(), schema.key_columns().end()};
 }
 

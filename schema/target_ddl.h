@@ -21,9 +21,10 @@ std::string QuoteMysqlIdent(std::string_view ident);
 std::string QuoteIdent(TargetEngine engine, std::string_view ident);
 
 // The key the sink uses to match rows of `schema`: the source's key columns,
-// except under PostgreSQL REPLICA IDENTITY FULL, where pgoutput flags every column
-// and the real primary key is unknown (empty result then). MySQL sources report
-// their primary key (empty when the table has none).
+// except under PostgreSQL REPLICA IDENTITY FULL when they are every column (PG
+// capture reports the primary key under FULL when the table has one; all columns
+// mean none or unknown): empty then. MySQL sources report their primary key (empty
+// when the table has none).
 std::vector<std::string> SourceKey(const v1::TableSchema& schema);
 
 // CREATE TABLE `qualified` (already quoted, e.g. "public"."t" or `db`.`t`) with one

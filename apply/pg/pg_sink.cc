@@ -217,8 +217,9 @@ std::vector<std::string> PgSink::Check(const DbSinkOptions& options,
   auto conn = PgConn::Connect(options.dsn, options.password);
   if (!conn.ok()) return {std::string(conn.status().message())};
   auto priv = (*conn)->QueryValue(
-      "SELECT has_database_privilege(current_database(), 'CREATE') OR "
-      "has_schema_privilege(coalesce(to_regnamespace('tidemark')::oid, 0), 'CREATE')",
+      "SELECT CASE WHEN has_database_privilege(current_database(), 'CREATE') THEN true "
+      "WHEN to_regnamespace('tidemark') IS NULL THEN false "
+      "ELSE has_schema_privilege('tidemark', 'CREATE') END",
       "check privileges");
   if (!priv.ok()) {
     out.emplace_back(priv.status().message());

@@ -267,5 +267,20 @@ TEST(PgToPg, TargetServerRestartMidStreamConverges) {
   EXPECT_EQ(tm.Stop(), 0);
 }
 
+TEST(PgToPg, CheckReportsAnUnreachableTargetAndPassesAReachableOne) {
+  TestDb src("it_p2p_check");
+  TestDb dst("it_p2p_check_dst");
+  src.Exec("CREATE TABLE a (id int PRIMARY KEY)");
+  std::string dir = TempDir("p2p_check");
+  std::string out;
+  int rc = RunTidemark({"check", "-c", WriteSinkConfig(dir, src, {"public.a"},
+                                                       DbSink("host=127.0.0.1 port=1 dbname=x user=postgres"))},
+                       &out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
+  rc = RunTidemark({"check", "-c", WriteSinkConfig(dir, src, {"public.a"}, DbSink(dst.dsn()))}, &out);
+  EXPECT_EQ(rc, 0) << out;
+}
+
 }  // namespace
 }  // namespace tidemark::itest

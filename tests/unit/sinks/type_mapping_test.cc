@@ -88,8 +88,10 @@ TEST(TargetDdl, CreateTableWithKeyAndQuoting) {
             "utf8mb4 COLLATE utf8mb4_bin, PRIMARY KEY (`id`))");
   EXPECT_EQ(*AddColumnSql(TargetEngine::kPostgres, *v, "x"), "ALTER TABLE x ADD COLUMN \"we\"\"ird`\" text");
   EXPECT_EQ(DropColumnSql(TargetEngine::kMysql, "c", "y"), "ALTER TABLE y DROP COLUMN `c`");
-  // Under PG REPLICA IDENTITY FULL every column is flagged: the key is unknown.
+  // Under PG REPLICA IDENTITY FULL: the primary key when capture knows it ...
   s.set_replica_identity(v1::REPLICA_IDENTITY_FULL);
+  EXPECT_EQ(SourceKey(s), std::vector<std::string>{"id"});
+  // ... every column flagged means no key is known.
   s.add_key_columns("we\"ird`");
   EXPECT_TRUE(SourceKey(s).empty());
 }
