@@ -116,13 +116,14 @@ TABLES=(public.pgbench_accounts public.pgbench_branches public.pgbench_tellers
         public.pgbench_history public.bulk)
 TABLE_LIST=$(IFS=,; echo "${TABLES[*]}")
 TABLE_LIST=${TABLE_LIST//,/, }
-SLOTS=(bench_recv bench_null bench_file)
+SLOTS=(bench_recv bench_null bench_file bench_recv2)
 psql_ <<SQL >/dev/null
 CREATE TABLE bulk (id int PRIMARY KEY, payload text NOT NULL);
 CREATE PUBLICATION bench_pub FOR TABLE $TABLE_LIST;
 SELECT pg_create_logical_replication_slot('bench_recv', 'pgoutput');
 SELECT pg_create_logical_replication_slot('bench_null', 'pgoutput');
 SELECT pg_create_logical_replication_slot('bench_file', 'pgoutput');
+SELECT pg_create_logical_replication_slot('bench_recv2', 'pgoutput');
 SQL
 # The slots were created one after another with no change in between: all three start
 # decoding at (or before) START_LSN and hold the same backlog.
@@ -185,8 +186,10 @@ checkpoint_commit() {
 declare -A SECS ACK CPU_CLIENT CPU_WALSND EXTRA
 
 # pg_recvlogical: runs until it reaches --endpos and exits.
+# $1: slot, $2: row name. It runs first AND last: the first drain of a backlog also pays
+# for reading the WAL into the page cache, so the reference is the faster of the two.
 drain_recvlogical() {
-  local slot=bench_recv name=pg_recvlogical t0 t1 wpid="" wcpu="" c
+  local slot=$1 name=$2 t0 t1 wpid="" wcpu="" c
   log "draining $slot with pg_recvlogical"
   t0=$(now)
   /usr/bin/time -f '%U %S' -o "$WORK/recv.time" \
@@ -303,19 +306,21 @@ declare -A SINK_SECS
 FILE_BYTES=0
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-drain_recvlogical
+drain_recvlogical bench_recv pg_recvlogical
 drain_tidemark null
 drain_tidemark file
+drain_recvlogical bench_recv2 'pg_recvlogical#2'
 
 # -------------------------------------------------------------------- table --
-REF=$(awk "BEGIN{printf \"%.1f\", $ROWS / ${SECS[pg_recvlogical]}}")
+FASTEST_RECV=$(awk "BEGIN{a=${SECS[pg_recvlogical]}; b=${SECS['pg_recvlogical#2']}; print (a < b ? a : b)}")
+REF=$(awk "BEGIN{printf \"%.1f\", $ROWS / $FASTEST_RECV}")
 echo
 echo "$("$TM" --version 2>/dev/null | head -1) ($TM_ORIG, built $(date -r "$TM_ORIG" +%FT%T)), PostgreSQL $PG_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ), load average $LOAD_START before the drains, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "backlog: $ROWS row changes ($((4 * CLIENTS * PGBENCH_TX)) from pgbench -c$CLIENTS -j$JOBS -t $PGBENCH_TX at scale $SCALE, $BULK_ROWS + 1 bulk inserts)"
 echo "WAL decoded: $START_LSN .. $TARGET_LSN = $WAL_BYTES bytes (MB below = this WAL, 10^6 bytes)"
 echo
 printf '%-16s %8s %8s %11s %8s %9s %9s %9s\n' drain seconds ack_s rows/s MB/s ratio cpu_s walsnd_s
-for name in pg_recvlogical 'tidemark->null' 'tidemark->file'; do
+for name in pg_recvlogical 'tidemark->null' 'tidemark->file' 'pg_recvlogical#2'; do
   s=${SECS[$name]}
   printf '%-16s %8s %8s %11s %8s %9s %9s %9s\n' "$name" "$s" "${ACK[$name]}" \
     "$(awk "BEGIN{printf \"%.0f\", $ROWS / $s}")" \
@@ -326,10 +331,11 @@ done
 echo
 echo "seconds: until the drain is complete (pg_recvlogical: exited at --endpos; tidemark: slot acked"
 echo "  >= target AND the sink's checkpoint covers the last transaction); ack_s: until the slot's"
-echo "  confirmed_flush_lsn >= target. ratio: rows/s relative to pg_recvlogical."
+echo "  confirmed_flush_lsn >= target. ratio: rows/s relative to the faster pg_recvlogical run"
+echo "  (it drains first and again last, so page-cache warmth does not favour tidemark)."
 echo "cpu_s: CPU seconds (user+sys) of the client process; walsnd_s: of the server's walsender"
 echo "  (decoding) for that slot (sampled every ${POLL}s, so a lower bound)."
 echo "file sink output: $FILE_BYTES bytes ($(awk "BEGIN{printf \"%.1f\", $FILE_BYTES / 1e6 / ${SECS['tidemark->file']}}") MB/s of JSON written)"
-for name in pg_recvlogical 'tidemark->null' 'tidemark->file'; do
+for name in pg_recvlogical 'tidemark->null' 'tidemark->file' 'pg_recvlogical#2'; do
   echo "  $name: ${EXTRA[$name]}"
 done
