@@ -99,9 +99,9 @@ FileSink::FileSink(std::string name, std::string path, int fd, bool fsync, bool 
       fd_(fd),
       fsync_(fsync),
       regular_(regular),
-      registry_(registry),
       ctx_(std::move(ctx)),
-      checkpoint_(name_, store) {
+      checkpoint_(name_, store),
+      schemas_(registry) {
   buffer_.reserve(kWriteChunkBytes + (64 << 10));
 }
 
@@ -137,7 +137,7 @@ absl::Status FileSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry
     case v1::JournalEntry::kEvent: {
       const v1::ChangeEvent& ev = entry.event();
       if (ev.op() == v1::OP_DDL) return absl::OkStatus();
-      TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, SchemaFor(ev));
+      TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
       TM_RETURN_IF_ERROR(AppendEnvelopeJson(&buffer_, ev, *schema, offset, ctx_));
       buffer_.push_back('\n');
       return absl::OkStatus();
@@ -150,7 +150,7 @@ absl::Status FileSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry
       return absl::OkStatus();
     case v1::JournalEntry::kSchema: {
       const v1::TableSchema& s = entry.schema();
-      schemas_[{TableKey(s.table()), s.version()}] = s;
+      schemas_.Remember(s);
       return absl::OkStatus();
     }
     case v1::JournalEntry::kBegin:
@@ -162,20 +162,6 @@ absl::Status FileSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry
     default:
       return absl::OkStatus();
   }
-}
-
-absl::StatusOr<const v1::TableSchema*> FileSink::SchemaFor(const v1::ChangeEvent& ev) {
-  auto key = std::make_pair(TableKey(ev.table()), ev.schema_version());
-  auto it = schemas_.find(key);
-  if (it == schemas_.end()) {
-    if (registry_ == nullptr) {
-      return absl::NotFoundError(fmt::format("file sink {}: no schema for table {} version {}",
-                                             name_, key.first, key.second));
-    }
-    TM_ASSIGN_OR_RETURN(v1::TableSchema schema, registry_->Get(ev.table(), ev.schema_version()));
-    it = schemas_.emplace(std::move(key), std::move(schema)).first;
-  }
-  return &it->second;
 }
 
 absl::Status FileSink::WriteBuffer() {

@@ -39,6 +39,7 @@
 #include "apply/sink.h"
 #include "offsets/checkpoint_store.h"
 #include "schema/registry.h"
+#include "schema/schema_cache.h"
 
 namespace tidemark {
 
@@ -78,7 +79,6 @@ class FileSink : public Sink {
            const SchemaRegistry* registry, CheckpointStore* store, EnvelopeContext ctx);
 
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
-  absl::StatusOr<const v1::TableSchema*> SchemaFor(const v1::ChangeEvent& ev);
   absl::Status WriteBuffer();
 
   std::string name_;
@@ -86,15 +86,13 @@ class FileSink : public Sink {
   int fd_;
   bool fsync_;
   bool regular_;  // a regular file: fsync and tail repair apply
-  const SchemaRegistry* registry_;
   EnvelopeContext ctx_;
   CheckpointTracker checkpoint_;
   std::string buffer_;
   bool needs_repair_ = false;    // a write(2) failed: the tail may be torn
   int64_t txn_commit_micros_ = 0;  // of the open transaction (for messages)
   uint64_t bytes_written_ = 0;
-  // Schemas seen in the journal or fetched from the registry, by (table key, version).
-  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  SchemaCache schemas_;  // this sink's schema records, else the registry
 };
 
 // Cuts the regular file open as `fd` back to just after its last '\n' (or to empty

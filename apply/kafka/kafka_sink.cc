@@ -83,7 +83,7 @@ absl::StatusOr<std::unique_ptr<KafkaSink>> KafkaSink::Open(KafkaSinkOptions opti
 
 KafkaSink::KafkaSink(KafkaSinkOptions options, const SchemaRegistry* registry,
                      CheckpointStore* store)
-    : options_(std::move(options)), registry_(registry), checkpoint_(options_.name, store) {}
+    : options_(std::move(options)), checkpoint_(options_.name, store), schemas_(registry) {}
 
 KafkaSink::~KafkaSink() { StopProducer(); }
 
@@ -169,7 +169,7 @@ absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
       return WriteEvent(offset, entry.event());
     case v1::JournalEntry::kSchema: {
       const v1::TableSchema& s = entry.schema();
-      schemas_[{TableKey(s.table()), s.version()}] = s;
+      schemas_.Remember(s);
       return absl::OkStatus();
     }
     case v1::JournalEntry::kBegin: {
@@ -193,7 +193,7 @@ absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
 
 absl::Status KafkaSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
   if (ev.op() == v1::OP_DDL) return absl::OkStatus();
-  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, SchemaFor(ev));
+  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
   const std::string table_key = TableKey(ev.table());
   auto it = tables_.find(table_key);
   if (it == tables_.end()) {
@@ -287,20 +287,6 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
   }
   TM_RETURN_IF_ERROR(Failure());
   return checkpoint_.Save();
-}
-
-absl::StatusOr<const v1::TableSchema*> KafkaSink::SchemaFor(const v1::ChangeEvent& ev) {
-  auto key = std::make_pair(TableKey(ev.table()), ev.schema_version());
-  auto it = schemas_.find(key);
-  if (it == schemas_.end()) {
-    if (registry_ == nullptr) {
-      return absl::NotFoundError(fmt::format("kafka sink {}: no schema for table {} version {}",
-                                             options_.name, key.first, key.second));
-    }
-    TM_ASSIGN_OR_RETURN(v1::TableSchema schema, registry_->Get(ev.table(), ev.schema_version()));
-    it = schemas_.emplace(std::move(key), std::move(schema)).first;
-  }
-  return &it->second;
 }
 
 }  // namespace tidemark::kafka

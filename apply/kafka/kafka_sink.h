@@ -52,6 +52,7 @@
 #include "apply/sink.h"
 #include "offsets/checkpoint_store.h"
 #include "schema/registry.h"
+#include "schema/schema_cache.h"
 
 namespace tidemark::kafka {
 
@@ -118,7 +119,6 @@ class KafkaSink : public Sink {
   absl::Status EnsureTopic(const std::string& topic);
   // The first failed delivery or the fatal producer error; OK when none.
   absl::Status Failure();
-  absl::StatusOr<const v1::TableSchema*> SchemaFor(const v1::ChangeEvent& ev);
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
 
   struct TableInfo {
@@ -127,7 +127,6 @@ class KafkaSink : public Sink {
   };
 
   KafkaSinkOptions options_;
-  const SchemaRegistry* registry_;
   CheckpointTracker checkpoint_;
   rd_kafka_t* rk_ = nullptr;
   uint64_t produced_ = 0;   // messages handed to librdkafka by this producer
@@ -135,7 +134,7 @@ class KafkaSink : public Sink {
   uint64_t failed_ = 0;     // failed delivery reports
   absl::Status first_failure_;
   bool dirty_producer_ = false;  // something was produced since the producer started
-  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  SchemaCache schemas_;  // this sink's schema records, else the registry
   std::map<std::string, TableInfo> tables_;  // by TableKey
   std::set<std::string> topics_ready_;       // created or found (create_topics)
   std::string value_;                        // scratch buffer

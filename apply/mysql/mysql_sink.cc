@@ -23,7 +23,7 @@ std::string Hex(std::string_view bytes) {
 }  // namespace
 
 MysqlSink::MysqlSink(DbSinkOptions options, const SchemaRegistry* registry)
-    : options_(std::move(options)), registry_(registry) {
+    : options_(std::move(options)), registry_(registry), schemas_(registry) {
   committed_.set_sink(options_.name);
   current_ = committed_;
 }
@@ -128,16 +128,11 @@ absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
 
 absl::Status MysqlSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
   if (entry.has_schema()) {
-    schemas_[{TableKey(entry.schema().table()), entry.schema().version()}] = entry.schema();
+    schemas_.Remember(entry.schema());
   } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
     const v1::ChangeEvent& ev = entry.event();
-    auto skey = std::make_pair(TableKey(ev.table()), ev.schema_version());
-    auto it = schemas_.find(skey);
-    if (it == schemas_.end()) {
-      TM_ASSIGN_OR_RETURN(v1::TableSchema s, registry_->Get(ev.table(), ev.schema_version()));
-      it = schemas_.emplace(skey, std::move(s)).first;
-    }
-    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(it->second));
+    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
+    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
     TM_RETURN_IF_ERROR(fold->Add(ev, offset));
   } else if (entry.has_commit() && entry.commit().has_position()) {
     *current_.mutable_position() = entry.commit().position();

@@ -32,6 +32,7 @@
 #include "apply/sink.h"
 #include "common/libmariadb.h"
 #include "schema/registry.h"
+#include "schema/schema_cache.h"
 
 namespace tidemark::mysqlsink {
 
@@ -63,7 +64,7 @@ class MysqlSink : public Sink {
   v1::Checkpoint committed_;
   v1::Checkpoint current_;
   bool dirty_ = false;
-  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  SchemaCache schemas_;  // this sink's schema records, else the registry
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<MysqlTable>> tables_;
   std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
 };

@@ -48,7 +48,7 @@ absl::StatusOr<std::string> Unhex(std::string_view text) {
 }  // namespace
 
 PgSink::PgSink(DbSinkOptions options, const SchemaRegistry* registry)
-    : options_(std::move(options)), registry_(registry) {
+    : options_(std::move(options)), registry_(registry), schemas_(registry) {
   committed_.set_sink(options_.name);
   current_ = committed_;
 }
@@ -122,14 +122,6 @@ absl::Status PgSink::Write(const JournalBatch& batch) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<const v1::TableSchema*> PgSink::SchemaFor(const v1::ChangeEvent& ev) {
-  auto key = std::make_pair(TableKey(ev.table()), ev.schema_version());
-  auto it = schemas_.find(key);
-  if (it != schemas_.end()) return &it->second;
-  TM_ASSIGN_OR_RETURN(v1::TableSchema s, registry_->Get(ev.table(), ev.schema_version()));
-  return &schemas_.emplace(key, std::move(s)).first->second;
-}
-
 absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
@@ -168,10 +160,10 @@ absl::Status PgSink::ApplyFold(const std::string& table_key) {
 
 absl::Status PgSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
   if (entry.has_schema()) {
-    schemas_[{TableKey(entry.schema().table()), entry.schema().version()}] = entry.schema();
+    schemas_.Remember(entry.schema());
   } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
     const v1::ChangeEvent& ev = entry.event();
-    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, SchemaFor(ev));
+    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
     TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
     TM_RETURN_IF_ERROR(fold->Add(ev, offset));
   } else if (entry.has_commit() && entry.commit().has_position()) {

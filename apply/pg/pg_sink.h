@@ -39,6 +39,7 @@
 #include "apply/sink.h"
 #include "common/libpq.h"
 #include "schema/registry.h"
+#include "schema/schema_cache.h"
 
 namespace tidemark::pgsink {
 
@@ -62,7 +63,6 @@ class PgSink : public Sink {
   void Reset();
   absl::Status Fail(absl::Status s);
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
-  absl::StatusOr<const v1::TableSchema*> SchemaFor(const v1::ChangeEvent& ev);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
   absl::Status ApplyFold(const std::string& table_key);
   absl::Status EnsureTransaction();
@@ -76,7 +76,7 @@ class PgSink : public Sink {
   v1::Checkpoint current_;     // including written, uncommitted entries
   bool dirty_ = false;
   int next_stage_ = 0;
-  std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  SchemaCache schemas_;  // this sink's schema records, else the registry
   // Resolved target tables by (table key, schema version), for this connection.
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<PgTable>> tables_;
   // Pending folds by table key, with the schema version they were built for.
