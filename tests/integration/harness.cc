@@ -109,9 +109,8 @@ std::string TestDb::Value(const std::string& sql) {
 
 std::unique_ptr<PgConn> TestDb::Connect() const { return MustConnect(dsn()); }
 
-std::string WriteConfig(const std::string& dir, const TestDb& db,
-                        const std::vector<std::string>& tables, const std::string& out,
-                        const std::string& extra_yaml) {
+std::string WritePgPipeline(const std::string& dir, const TestDb& db,
+                            const std::vector<std::string>& tables, const std::string& rest) {
   std::string list;
   for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
   std::string yaml = fmt::format(
@@ -121,16 +120,19 @@ std::string WriteConfig(const std::string& dir, const TestDb& db,
       "  type: postgres\n"
       "  dsn: \"{dsn}\"\n"
       "  tables: [{list}]\n"
-      "sinks:\n"
-      "  - name: out\n"
-      "    type: file\n"
-      "    path: {out}\n"
-      "{extra}",
+      "{rest}",
       fmt::arg("name", db.name()), fmt::arg("dir", dir), fmt::arg("dsn", db.dsn()),
-      fmt::arg("list", list), fmt::arg("out", out), fmt::arg("extra", extra_yaml));
+      fmt::arg("list", list), fmt::arg("rest", rest));
   std::string path = dir + "/pipeline.yaml";
   std::ofstream(path) << yaml;
   return path;
+}
+
+std::string WriteConfig(const std::string& dir, const TestDb& db,
+                        const std::vector<std::string>& tables, const std::string& out,
+                        const std::string& extra_yaml) {
+  return WritePgPipeline(dir, db, tables,
+                         "sinks:\n  - name: out\n    type: file\n    path: " + out + "\n" + extra_yaml);
 }
 
 Tidemark::Tidemark(std::vector<std::string> args) {

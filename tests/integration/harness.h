@@ -45,6 +45,11 @@ class TestDb {
   std::unique_ptr<PgConn> conn_;
 };
 
+// Writes DIR/pipeline.yaml: a PG source on `db` for `tables`, then `rest` verbatim
+// (the `sinks:` list and any other top-level keys). Returns the path.
+std::string WritePgPipeline(const std::string& dir, const TestDb& db,
+                            const std::vector<std::string>& tables, const std::string& rest);
+
 // Writes a pipeline config: PG source on `db` for `tables`, one file sink at `out`.
 std::string WriteConfig(const std::string& dir, const TestDb& db,
                         const std::vector<std::string>& tables, const std::string& out,

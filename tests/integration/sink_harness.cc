@@ -29,23 +29,7 @@ std::string ShellOut(const std::string& cmd) {
 
 std::string WriteSinkConfig(const std::string& dir, const TestDb& src,
                             const std::vector<std::string>& tables, const std::string& sink_yaml) {
-  std::string list;
-  for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
-  std::string yaml = fmt::format(
-      "pipeline: {name}\n"
-      "data_dir: {dir}/data\n"
-      "source:\n"
-      "  type: postgres\n"
-      "  dsn: \"{dsn}\"\n"
-      "  tables: [{list}]\n"
-      "sinks:\n"
-      "  - name: db\n"
-      "{sink}",
-      fmt::arg("name", src.name()), fmt::arg("dir", dir), fmt::arg("dsn", src.dsn()),
-      fmt::arg("list", list), fmt::arg("sink", sink_yaml));
-  std::string path = dir + "/pipeline.yaml";
-  std::ofstream(path) << yaml;
-  return path;
+  return WritePgPipeline(dir, src, tables, "sinks:\n  - name: db\n" + sink_yaml);
 }
 
 std::string TryValue(const std::string& dsn, const std::string& sql) {
