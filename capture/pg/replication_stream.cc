@@ -67,7 +67,17 @@ absl::Status ReplicationStream::Start(
                                 static_cast<uint32_t>(start_lsn), opts);
   PgResult r(PQexec(conn_->raw(), sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_BOTH) {
-    return PgStatus(conn_->raw(), r.get(), fmt::format("START_REPLICATION on slot {}", slot));
+    absl::Status st = PgStatus(conn_->raw(), r.get(), fmt::format("START_REPLICATION on slot {}", slot));
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (state != nullptr && std::string_view(state) == "55006") {
+      // Slot in use: most often the walsender of a tidemark that was just killed and has not
+      // noticed yet, so this passes on its own; the pipeline retries with backoff.
+      return absl::UnavailableError(fmt::format(
+          "{}; waiting for it to be released (if another consumer holds slot {}, stop it or end its "
+          "walsender with SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+          "slot_name = '{}')", st.message(), slot, slot));
+    }
+    return st;
   }
   return absl::OkStatus();
 }

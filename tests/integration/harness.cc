@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -156,6 +158,18 @@ Tidemark::Tidemark(std::vector<std::string> args) {
 
 Tidemark::~Tidemark() {
   if (!reaped_ && pid_ > 0) Kill9();
+  // A failed test shows what tidemark said: CI keeps no temp files.
+  if (::testing::Test::HasFailure()) {
+    std::ifstream in(log_);
+    std::deque<std::string> tail;
+    for (std::string line; std::getline(in, line);) {
+      tail.push_back(std::move(line));
+      if (tail.size() > 60) tail.pop_front();
+    }
+    std::cerr << "---- last " << tail.size() << " lines of " << log_ << "\n";
+    for (const auto& line : tail) std::cerr << line << "\n";
+    std::cerr << "----\n";
+  }
 }
 
 void Tidemark::Reap(int options) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -196,6 +198,43 @@ TEST(PgPipeline, KillNineAtRandomPointsLosesNothing) {
     EXPECT_EQ(v.second, rows[i][2]) << "id " << id;
     ++i;
   }
+}
+
+// A slot still held by someone else (typically the walsender of a tidemark that was just
+// kill -9'd) is waited for, not a fatal error: tidemark retries and proceeds once it is free.
+TEST(PgPipeline, SlotHeldByAnotherConsumerIsWaitedFor) {
+  TestDb db("it_slot_busy");
+  db.Exec("CREATE TABLE t (id int PRIMARY KEY)");
+  std::string dir = TempDir("slot_busy");
+  std::string out = dir + "/events.jsonl";
+  std::string config = WriteConfig(dir, db, {"public.t"}, out);
+  {
+    Tidemark first({"run", "-c", config});  // creates the slot and the publication
+    ASSERT_TRUE(Eventually([&] { return SlotExists(db); }, 30));
+    ASSERT_EQ(first.Stop(), 0);
+  }
+  ASSERT_TRUE(Eventually([&] { return !SlotExists(db); }, 30));
+  auto holder = PgConn::Connect(db.dsn(), "", {{"replication", "database"}});
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  PGresult* r = PQexec((*holder)->raw(), fmt::format("START_REPLICATION SLOT tidemark_{} LOGICAL 0/0 "
+                                                     "(proto_version '1', publication_names 'tidemark_{}')",
+                                                     db.name(), db.name()).c_str());
+  ASSERT_EQ(PQresultStatus(r), PGRES_COPY_BOTH) << PQresultErrorMessage(r);
+  PQclear(r);
+  ASSERT_TRUE(SlotExists(db));
+
+  Tidemark tm({"run", "-c", config});
+  auto log_says = [&](const std::string& what) {
+    std::ifstream in(tm.log_path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(what) != std::string::npos;
+  };
+  ASSERT_TRUE(Eventually([&] { return log_says("waiting for it to be released"); }, 30)) << tm.log_path();
+  EXPECT_TRUE(tm.Running()) << "a busy slot must not end the pipeline";
+  db.Exec("INSERT INTO t VALUES (1), (2)");
+  holder->reset();  // the other consumer goes away
+  ASSERT_TRUE(Eventually([&] { return CountLines(out) == 2; }, 60)) << "the inserts never arrived";
+  EXPECT_EQ(tm.Stop(), 0);
 }
 
 TEST(PgPipeline, IdleSlotConfirmedFlushAdvances) {

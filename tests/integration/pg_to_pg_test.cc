@@ -201,9 +201,14 @@ TEST(PgToPg, RandomWorkloadUnderKill9IsExactlyOnce) {
     first.Kill9();
   }
   Workload w;
-  std::vector<std::thread> workers;
+  std::vector<std::jthread> workers;  // jthread: a failed ASSERT still joins them
+  struct StopWorkers {
+    Workload* w;
+    ~StopWorkers() { w->stop = true; }
+  };
   for (int i = 0; i < 3; ++i) workers.emplace_back(Worker, &src, &w, 1000 + i);
-  std::thread big([&] {
+  StopWorkers stop_on_return{&w};  // destroyed before `workers`, so they see stop and join
+  std::jthread big([&] {
     auto c = src.Connect();
     auto r = c->Exec("INSERT INTO bulk SELECT g, md5(g::text) FROM generate_series(1, 200000) g",
                      "200k-row transaction");
