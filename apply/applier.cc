@@ -1,5 +1,7 @@
 #include "apply/applier.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -62,31 +64,51 @@ absl::Status Applier::RunOnce() {
   applied_end_ = from;
   spdlog::info("sink {}: applying from journal offset {}", options_.name, from);
   TM_ASSIGN_OR_RETURN(std::unique_ptr<JournalReader> reader, journal_->NewReader(from));
-  // Write batches as they come; flush (fsync + checkpoint) when the journal has
-  // nothing more right now, when batch_events entries are unflushed, or batch_wait
-  // after the first unflushed write, so a steady trickle still checkpoints.
-  size_t unflushed = 0;
+  // Write batches as they come. Every batch_events entries, or batch_wait after the
+  // first unrecorded write, record a checkpoint: Progress() for sinks that complete
+  // writes asynchronously (it records what is durable already and returns at once),
+  // else the Flush() barrier. When the journal has nothing more right now, settle:
+  // Flush(), or for asynchronous sinks Progress() again until it covers everything
+  // read — so an idle pipeline's checkpoint catches up with the journal.
+  size_t unrecorded = 0;  // entries written since the last checkpoint call
   absl::Time dirty_since;
-  auto flush = [&]() -> absl::Status {
+  auto settled = [&] { return applied_end_ >= reader->position(); };
+  bool async_sink = false;  // the sink answered Progress(): it settles without a barrier
+  auto record = [&](bool barrier) -> absl::Status {
+    unrecorded = 0;
+    if (!barrier) {
+      TM_ASSIGN_OR_RETURN(std::optional<v1::Checkpoint> cp, sink_->Progress());
+      if (cp.has_value()) {
+        async_sink = true;
+        if (cp->has_applied()) applied_end_ = std::max<uint64_t>(applied_end_, cp->offset() + 1);
+        return absl::OkStatus();
+      }
+    }
     TM_RETURN_IF_ERROR(sink_->Flush().status());
     applied_end_ = reader->position();
-    unflushed = 0;
     return absl::OkStatus();
   };
   while (!stop_) {
-    absl::Duration wait = unflushed > 0 ? absl::ZeroDuration() : options_.batch_wait;
+    absl::Duration wait = options_.batch_wait;
+    if (unrecorded > 0) {
+      wait = absl::ZeroDuration();
+    } else if (!settled()) {
+      wait = absl::Milliseconds(5);  // an async sink's writes are completing: look again soon
+    }
     TM_ASSIGN_OR_RETURN(JournalBatch batch, reader->Next(options_.batch_events, wait));
     if (!batch.entries.empty()) {
       TM_RETURN_IF_ERROR(sink_->Write(batch));
-      if (unflushed == 0) dirty_since = absl::Now();
-      unflushed += batch.entries.size();
+      if (unrecorded == 0) dirty_since = absl::Now();
+      unrecorded += batch.entries.size();
     }
-    if (unflushed > 0 && (batch.entries.empty() || unflushed >= options_.batch_events ||
-                          absl::Now() - dirty_since >= options_.batch_wait)) {
-      TM_RETURN_IF_ERROR(flush());
+    if (batch.entries.empty() && !settled()) {
+      TM_RETURN_IF_ERROR(record(/*barrier=*/!async_sink));
+    } else if (unrecorded > 0 && (unrecorded >= options_.batch_events ||
+                                  absl::Now() - dirty_since >= options_.batch_wait)) {
+      TM_RETURN_IF_ERROR(record(/*barrier=*/false));
     }
   }
-  if (unflushed > 0) TM_RETURN_IF_ERROR(flush());
+  if (!settled()) TM_RETURN_IF_ERROR(record(/*barrier=*/true));
   return absl::OkStatus();
 }
 

@@ -33,6 +33,11 @@ class Sink {
   // Barrier: when it returns, everything written is durable and the returned
   // checkpoint (the newest offset written) is recorded.
   virtual absl::StatusOr<v1::Checkpoint> Flush() = 0;
+  // For sinks whose writes become durable asynchronously (Kafka delivery reports):
+  // records as the checkpoint what is durable already, without waiting, and returns
+  // it (its offset may lag behind what was written), so writing goes on while
+  // earlier writes complete. nullopt: not supported, the applier calls Flush().
+  virtual absl::StatusOr<std::optional<v1::Checkpoint>> Progress() { return std::nullopt; }
 };
 
 }  // namespace tidemark

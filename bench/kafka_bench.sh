@@ -22,7 +22,8 @@
 # MB = value + key bytes, 10^6 bytes. tidemark's time includes decoding the WAL and the journal
 # (fsync'd group commits): the end-to-end figure, against kcat's produce-only figure.
 # Knobs: ROWS (1000000), TXNS (10), PARTITIONS (12), PAYLOAD (100 bytes of text per row),
-# BATCH_EVENTS (the sink's batch_events, 4096), SINK=null (tidemark → null sink instead, no
+# BATCH_EVENTS (the sink's batch_events; default the sink's own), PERF_DATA=FILE (perf record the
+# backlog run into FILE), SINK=null (tidemark → null sink instead, no
 # kcat: the capture + journal cost alone), TIDEMARK_BIN, KAFKA_MOCK_BIN, KEEP=1 keeps the work
 # directory.
 set -euo pipefail
@@ -68,7 +69,7 @@ DSN="host=127.0.0.1 port=$PORT user=postgres dbname=bench"
 psql_() { "$PG_BIN/psql" "$DSN" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 
 TOPIC=bench.public.bulk REF=bench.reference
-"$MOCK" -b 3 -t "$TOPIC:$PARTITIONS:3" -t "$REF:$PARTITIONS:3" >"$WORK/bootstrap" 2>"$WORK/mock.log" &
+"$MOCK" -b 3 -t "$TOPIC:$PARTITIONS:3" -t "replay.public.bulk:$PARTITIONS:3" -t "$REF:$PARTITIONS:3" >"$WORK/bootstrap" 2>"$WORK/mock.log" &
 MOCK_PID=$!
 for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
 BROKERS=$(head -1 "$WORK/bootstrap")
@@ -91,7 +92,12 @@ TARGET=$(psql_ -c "SELECT pg_current_wal_insert_lsn()")
 psql_ -c "INSERT INTO bulk VALUES (0, 'marker')" >/dev/null
 EVENTS=$((per * TXNS + 1))
 
-cat >"$WORK/bench.yaml" <<YAML
+# Run 1 (end to end): the `kafka` sink publishes while the source captures; a null sink
+# `capture` beside it marks the journal's end. Run 2 (journal backlog): the same pipeline with a
+# new Kafka sink `replay` (no checkpoint yet, so it starts at journal offset 0) publishing the
+# backlog already in the journal to another topic: the sink's own rate, without capture.
+write_config() {  # $1 = extra sink yaml
+  cat >"$WORK/bench.yaml" <<YAML
 pipeline: bench
 data_dir: $WORK/data
 source:
@@ -99,44 +105,74 @@ source:
   dsn: "$DSN"
   tables: [public.bulk]
 sinks:
+  - name: capture
+    type: null
   - name: kafka
     type: ${SINK:-kafka}
 $( [[ ${SINK:-kafka} == kafka ]] && echo "    brokers: \"$BROKERS\"" )
-    batch_events: ${BATCH_EVENTS:-4096}
+$( [[ -n ${BATCH_EVENTS:-} ]] && echo "    batch_events: $BATCH_EVENTS" )
+$1
 YAML
-checkpoint_commit() {
-  "$TM" checkpoints -c "$WORK/bench.yaml" 2>/dev/null | sed -n 's/.* commit \([0-9A-F]*\/[0-9A-F]*\) .*/\1/p' | head -1
+  sed -i '/^$/d' "$WORK/bench.yaml"
 }
-log "tidemark run → Kafka"
-t0=$(date +%s.%N)
-"$TM" run -c "$WORK/bench.yaml" >"$WORK/tidemark.log" 2>&1 &
-TM_PID=$!
-while :; do
-  c=$(checkpoint_commit || true)
-  if [[ -n $c ]] && [[ $(psql_ -c "SELECT '$c'::pg_lsn > '$TARGET'::pg_lsn") == t ]]; then break; fi
-  kill -0 "$TM_PID" 2>/dev/null || { tail -20 "$WORK/tidemark.log" >&2; die "tidemark exited"; }
-  sleep 0.1
-done
-t1=$(date +%s.%N)
-kill -TERM "$TM_PID"; wait "$TM_PID" || true; TM_PID=""
+sink_offset() {  # $1 = sink name → its checkpoint's journal offset (empty if none)
+  "$TM" checkpoints -c "$WORK/bench.yaml" 2>/dev/null | sed -n "s/^$1: offset \([0-9]*\) .*/\1/p"
+}
+sink_commit() {  # $1 = sink name → the commit LSN of its checkpoint
+  "$TM" checkpoints -c "$WORK/bench.yaml" 2>/dev/null | sed -n "s/^$1: .* commit \([0-9A-F]*\/[0-9A-F]*\) .*/\1/p"
+}
+run_until() {  # $1 = description, $2 = condition command; prints elapsed seconds
+  local t0 t1
+  t0=$(date +%s.%N)
+  if [[ -n ${PERF_DATA:-} && $1 == "the backlog run" ]]; then  # profile the sink-only run
+    perf record -F 999 -g -o "$PERF_DATA" -- "$TM" run -c "$WORK/bench.yaml" >>"$WORK/tidemark.log" 2>&1 &
+  else
+    "$TM" run -c "$WORK/bench.yaml" >>"$WORK/tidemark.log" 2>&1 &
+  fi
+  TM_PID=$!
+  until "${@:2}"; do
+    kill -0 "$TM_PID" 2>/dev/null || { tail -20 "$WORK/tidemark.log" >&2; die "tidemark exited during $1"; }
+    sleep 0.1  # polling the checkpoint for the benchmark clock
+  done
+  t1=$(date +%s.%N)
+  kill -TERM "$TM_PID"; wait "$TM_PID" || true; TM_PID=""
+  echo "$t1 - $t0" | bc
+}
+kafka_past_target() {
+  local c; c=$(sink_commit kafka)
+  [[ -n $c ]] && [[ $(psql_ -c "SELECT '$c'::pg_lsn > '$TARGET'::pg_lsn") == t ]]
+}
+write_config ""
+log "run 1: tidemark PG → Kafka, end to end"
+T_E2E=$(run_until "the end-to-end run" kafka_past_target)
+END_OFFSET=$(sink_offset kafka)
 if [[ ${SINK:-kafka} == null ]]; then  # capture + journal only, for comparison
-  awk -v n="$EVENTS" -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN {printf "tidemark PG → null sink: %d events in %.2f s: %.0f events/s\n", n, t, n / t}'
+  awk -v n="$EVENTS" -v t="$T_E2E" 'BEGIN {printf "tidemark PG → null sink: %d events in %.2f s: %.0f events/s\n", n, t, n / t}'
   exit 0
 fi
+write_config "  - name: replay
+    type: kafka
+    brokers: \"$BROKERS\"
+    topic: \"replay.{schema}.{table}\"
+$( [[ -n ${BATCH_EVENTS:-} ]] && echo "    batch_events: $BATCH_EVENTS" )"
+log "run 2: a new Kafka sink publishes the journal backlog (offsets 0..$END_OFFSET)"
+replay_done() { local o; o=$(sink_offset replay); [[ -n $o && $o -ge $END_OFFSET ]]; }
+T_SINK=$(run_until "the backlog run" replay_done)
 
-# Average key and value size of what tidemark published (2000 messages, newest per partition).
-kcat -C -b "$BROKERS" -t "$TOPIC" -o -170 -e -q -f '%K\t%S\n' -c 2000 2>/dev/null >"$WORK/sample.txt" || true
-read -r KEYLEN VALLEN < <(awk -F'\t' '{k += $1; v += $2; n++} END {printf "%d %d\n", k/n, v/n}' "$WORK/sample.txt")
+# The reference publishes real message contents (lz4 compresses them as it does tidemark's):
+# 2000 of tidemark's published values, cycled, with keys of the same shape and size.
+kcat -C -b "$BROKERS" -t "$TOPIC" -o -170 -e -q -f '%k\t%s\n' -c 2000 2>/dev/null >"$WORK/sample.txt" || true
+[[ $(wc -l <"$WORK/sample.txt") -ge 1000 ]] || die "could not read back a sample of tidemark's messages"
+read -r KEYLEN VALLEN < <(awk -F'\t' '{k += length($1); v += length($0) - length($1) - 1; n++}
+  END {printf "%d %d\n", k/n, v/n}' "$WORK/sample.txt")
 log "published messages: key ~$KEYLEN bytes, value ~$VALLEN bytes"
-python3 - "$EVENTS" "$KEYLEN" "$VALLEN" >"$WORK/ref.txt" <<'PY'
+python3 - "$EVENTS" "$WORK/sample.txt" >"$WORK/ref.txt" <<'PY'
 import sys
-n, k, v = map(int, sys.argv[1:])
-val = "x" * v
+n, path = int(sys.argv[1]), sys.argv[2]
+values = [line.rstrip("\n").split("\t", 1)[1] for line in open(path, encoding="utf-8")]
 out = sys.stdout
 for i in range(n):
-    key = ('{"id":%d}' % i)
-    key = (key + " " * k)[:k] if len(key) < k else key
-    out.write(key + "\t" + val + "\n")
+    out.write('{"id":%d}\t%s\n' % (i, values[i % len(values)]))
 PY
 log "kcat -P reference: $EVENTS messages"
 k0=$(date +%s.%N)
@@ -144,10 +180,10 @@ kcat -P -b "$BROKERS" -t "$REF" -K $'\t' -z lz4 -X enable.idempotence=true -X ac
   -X linger.ms=10 -X partitioner=murmur2_random -l "$WORK/ref.txt"
 k1=$(date +%s.%N)
 
-awk -v n="$EVENTS" -v kl="$KEYLEN" -v vl="$VALLEN" -v t="$(echo "$t1 - $t0" | bc)" -v k="$(echo "$k1 - $k0" | bc)" 'BEGIN {
+awk -v n="$EVENTS" -v kl="$KEYLEN" -v vl="$VALLEN" -v te="$T_E2E" -v ts="$T_SINK" -v k="$(echo "$k1 - $k0" | bc)" 'BEGIN {
   mb = n * (kl + vl) / 1e6
-  printf "| %-28s | %10s | %8s | %12s | %8s |\n", "producer", "events", "seconds", "events/s", "MB/s"
-  printf "| %-28s | %10d | %8.2f | %12.0f | %8.1f |\n", "tidemark PG → Kafka (json)", n, t, n / t, mb / t
-  printf "| %-28s | %10d | %8.2f | %12.0f | %8.1f |\n", "kcat -P (same count, sizes)", n, k, n / k, mb / k
-  printf "tidemark / kcat: %.0f%%\n", 100 * k / t
+  printf "| %-40s | %10s | %8s | %12s | %8s | %8s |\n", "producer", "events", "seconds", "events/s", "MB/s", "/ kcat"
+  printf "| %-40s | %10d | %8.2f | %12.0f | %8.1f | %7.0f%% |\n", "tidemark PG → Kafka, end to end", n, te, n / te, mb / te, 100 * k / te
+  printf "| %-40s | %10d | %8.2f | %12.0f | %8.1f | %7.0f%% |\n", "tidemark journal backlog → Kafka", n, ts, n / ts, mb / ts, 100 * k / ts
+  printf "| %-40s | %10d | %8.2f | %12.0f | %8.1f | %8s |\n", "kcat -P (same count, sizes, contents)", n, k, n / k, mb / k, ""
 }'

@@ -34,11 +34,14 @@ bool CheckpointTracker::ShouldApply(uint64_t offset) const {
 }
 
 void CheckpointTracker::Applied(uint64_t offset, const v1::JournalEntry& entry) {
+  const bool commit = entry.has_commit() && entry.commit().has_position();
+  Applied(offset, commit ? &entry.commit().position() : nullptr);
+}
+
+void CheckpointTracker::Applied(uint64_t offset, const v1::SourcePosition* commit_position) {
   current_.set_offset(offset);
   current_.set_has_applied(true);
-  if (entry.has_commit() && entry.commit().has_position()) {
-    *current_.mutable_position() = entry.commit().position();
-  }
+  if (commit_position != nullptr) *current_.mutable_position() = *commit_position;
   dirty_ = true;
 }
 

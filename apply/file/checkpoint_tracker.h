@@ -36,6 +36,9 @@ class CheckpointTracker {
   // Records (after EnsureLoaded) that `entry` at `offset` was handed to the target (not yet durable).
   // A TxnCommit moves the checkpoint's source position to its position.
   void Applied(uint64_t offset, const v1::JournalEntry& entry);
+  // The same, from what Applied() reads of the entry: its offset and, for a
+  // TxnCommit, its source position (else null).
+  void Applied(uint64_t offset, const v1::SourcePosition* commit_position);
 
   // True when entries were applied since the last Save.
   bool dirty() const { return dirty_; }

@@ -100,6 +100,8 @@ absl::Status KafkaSink::StartProducer() {
   produced_ = delivered_ = failed_ = 0;
   first_failure_ = absl::OkStatus();
   dirty_producer_ = false;
+  undelivered_.clear();
+  commit_positions_.clear();
   return absl::OkStatus();
 }
 
@@ -108,6 +110,8 @@ void KafkaSink::StopProducer() {
   // Undelivered messages are after the checkpoint: drop them, the replay resends.
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_flush(rk_, 1000);
+  for (auto& [name, rkt] : topic_handles_) rd_kafka_topic_destroy(rkt);
+  topic_handles_.clear();
   rd_kafka_destroy(rk_);
   rk_ = nullptr;
 }
@@ -116,6 +120,10 @@ void KafkaSink::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, vo
   auto* self = static_cast<KafkaSink*>(opaque);
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->delivered_;
+    const uint64_t offset = reinterpret_cast<uintptr_t>(msg->_private);
+    if (offset >= self->pending_first_ && offset - self->pending_first_ < self->undelivered_.size()) {
+      --self->undelivered_[offset - self->pending_first_];
+    }
     return;
   }
   ++self->failed_;
@@ -156,8 +164,13 @@ absl::Status KafkaSink::Write(const JournalBatch& batch) {
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     const uint64_t offset = batch.first_offset + i;
     if (!checkpoint_.ShouldApply(offset)) continue;
-    TM_RETURN_IF_ERROR(WriteEntry(offset, batch.entries[i]));
-    checkpoint_.Applied(offset, batch.entries[i]);
+    if (undelivered_.empty()) pending_first_ = offset;
+    undelivered_.push_back(0);  // Produce counts this entry's messages
+    const v1::JournalEntry& entry = batch.entries[i];
+    if (entry.has_commit() && entry.commit().has_position()) {
+      commit_positions_.emplace_back(offset, entry.commit().position());
+    }
+    TM_RETURN_IF_ERROR(WriteEntry(offset, entry));
   }
   rd_kafka_poll(rk_, 0);  // serve delivery reports
   return Failure();
@@ -177,14 +190,14 @@ absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
       const v1::TxnBegin& b = entry.begin();
       value_ = TxnBeginValue(b);
       return Produce(options_.transaction_topic, TxnMarkerKey(b.transaction_id()), &value_,
-                     MessageHeaders(b.position(), offset, b.transaction_id()));
+                     MessageHeaders(b.position(), offset, b.transaction_id()), offset);
     }
     case v1::JournalEntry::kCommit: {
       if (options_.transaction_topic.empty()) return absl::OkStatus();
       const v1::TxnCommit& c = entry.commit();
       value_ = TxnEndValue(c);
       return Produce(options_.transaction_topic, TxnMarkerKey(c.transaction_id()), &value_,
-                     MessageHeaders(c.position(), offset, c.transaction_id()));
+                     MessageHeaders(c.position(), offset, c.transaction_id()), offset);
     }
     default:
       return absl::OkStatus();
@@ -223,9 +236,9 @@ absl::Status KafkaSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
     ev.SerializeToString(&value_);
   }
   const Headers headers = MessageHeaders(ev.position(), offset, ev.transaction_id());
-  TM_RETURN_IF_ERROR(Produce(info.topic, key, &value_, headers));
+  TM_RETURN_IF_ERROR(Produce(info.topic, key, &value_, headers, offset));
   if (ev.op() == v1::OP_DELETE && options_.tombstones && key.has_value()) {
-    TM_RETURN_IF_ERROR(Produce(info.topic, key, nullptr, headers));
+    TM_RETURN_IF_ERROR(Produce(info.topic, key, nullptr, headers, offset));
   }
   return absl::OkStatus();
 }
@@ -242,9 +255,22 @@ absl::Status KafkaSink::EnsureTopic(const std::string& topic) {
   return absl::OkStatus();
 }
 
+rd_kafka_topic_t* KafkaSink::TopicHandle(const std::string& topic) {
+  auto it = topic_handles_.find(topic);
+  if (it == topic_handles_.end()) {
+    it = topic_handles_.emplace(topic, rd_kafka_topic_new(rk_, topic.c_str(), nullptr)).first;
+  }
+  return it->second;
+}
+
 absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<std::string>& key,
-                                const std::string* value, const Headers& headers) {
+                                const std::string* value, const Headers& headers, uint64_t offset) {
   TM_RETURN_IF_ERROR(EnsureTopic(topic));
+  rd_kafka_topic_t* rkt = TopicHandle(topic);
+  if (rkt == nullptr) {
+    return KafkaStatus(rd_kafka_last_error(), fmt::format("kafka sink {}: topic {}", options_.name, topic),
+                       rd_kafka_err2str(rd_kafka_last_error()));
+  }
   void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
   const size_t key_len = key ? key->size() : 0;
   void* value_ptr = value ? const_cast<char*>(value->data()) : nullptr;
@@ -256,9 +282,10 @@ absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<st
                           static_cast<ssize_t>(v.size()));
     }
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rk_, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_VALUE(value_ptr, value_len),
-        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(offset))),
+        RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // librdkafka owns hdrs now
     rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -269,6 +296,7 @@ absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<st
     TM_RETURN_IF_ERROR(Failure());
   }
   ++produced_;
+  ++undelivered_.back();
   dirty_producer_ = true;
   if ((produced_ & 1023) == 0) rd_kafka_poll(rk_, 0);
   return absl::OkStatus();
@@ -286,7 +314,25 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
     }
   }
   TM_RETURN_IF_ERROR(Failure());
+  AdvanceDelivered();
   return checkpoint_.Save();
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::Progress() {
+  rd_kafka_poll(rk_, 0);  // serve delivery reports
+  TM_RETURN_IF_ERROR(Failure());
+  AdvanceDelivered();
+  return checkpoint_.Save();
+}
+
+void KafkaSink::AdvanceDelivered() {
+  while (!undelivered_.empty() && undelivered_.front() == 0) {
+    const uint64_t offset = pending_first_++;
+    undelivered_.pop_front();
+    const bool commit = !commit_positions_.empty() && commit_positions_.front().first == offset;
+    checkpoint_.Applied(offset, commit ? &commit_positions_.front().second : nullptr);
+    if (commit) commit_positions_.pop_front();
+  }
 }
 
 }  // namespace tidemark::kafka

@@ -36,6 +36,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -103,6 +104,9 @@ class KafkaSink : public Sink {
   absl::Status Write(const JournalBatch& batch) override;
   // Waits for every delivery report, then saves and returns the checkpoint.
   absl::StatusOr<v1::Checkpoint> Flush() override;
+  // Serves the delivery reports that arrived and saves the checkpoint up to the
+  // newest offset whose messages, and all before it, are delivered; no waiting.
+  absl::StatusOr<std::optional<v1::Checkpoint>> Progress() override;
 
   uint64_t messages_produced() const { return produced_; }
   uint64_t messages_delivered() const { return delivered_; }
@@ -115,7 +119,10 @@ class KafkaSink : public Sink {
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
   absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
   absl::Status Produce(const std::string& topic, const std::optional<std::string>& key,
-                       const std::string* value, const Headers& headers);
+                       const std::string* value, const Headers& headers, uint64_t offset);
+  rd_kafka_topic_t* TopicHandle(const std::string& topic);
+  // Moves the checkpoint over the entries whose messages are all delivered.
+  void AdvanceDelivered();
   absl::Status EnsureTopic(const std::string& topic);
   // The first failed delivery or the fatal producer error; OK when none.
   absl::Status Failure();
@@ -138,6 +145,14 @@ class KafkaSink : public Sink {
   std::map<std::string, TableInfo> tables_;  // by TableKey
   std::set<std::string> topics_ready_;       // created or found (create_topics)
   std::string value_;                        // scratch buffer
+  std::map<std::string, rd_kafka_topic_t*> topic_handles_;  // of the current producer
+  // Entries handed to the producer and not yet behind the checkpoint, from journal
+  // offset pending_first_ on: each one's count of undelivered messages. The delivery
+  // callback (served on the sink's thread) counts them down; the checkpoint moves
+  // over the leading zeros. Commit positions wait beside them for the checkpoint.
+  std::deque<uint32_t> undelivered_;
+  uint64_t pending_first_ = 0;
+  std::deque<std::pair<uint64_t, v1::SourcePosition>> commit_positions_;
 };
 
 }  // namespace tidemark::kafka

@@ -146,6 +146,9 @@ Tidemark::Tidemark(std::vector<std::string> args) {
     int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    // libmongoc's load-time init makes /dev/shm/mongoc-<pid>; one left by a killed
+    // process with the same pid makes it print a plain-text warning into the log.
+    setenv("MONGOC_DISABLE_SHM", "1", 1);
     std::vector<std::string> full = {TidemarkBin()};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;

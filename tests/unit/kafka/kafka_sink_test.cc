@@ -150,6 +150,46 @@ TEST(KafkaSink, CheckpointWaitsForDeliveryAndReplayAfterOutage) {
   EXPECT_EQ(offsets, (std::set<uint64_t>{1, 2, 3}));
 }
 
+// Progress() (the applier's cadence between barriers) never waits: it checkpoints the
+// entries whose messages, and all before them, have delivery reports, and with them the
+// newest commit among those — never past an undelivered message.
+TEST(KafkaSink, ProgressCheckpointsOnlyTheDeliveredPrefix) {
+  MockCluster cluster;
+  cluster.CreateTopic(kTopic, 4);
+  CheckpointStore store(TempDir());
+  auto sink = KafkaSink::Open(Options(cluster), nullptr, &store);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
+  ASSERT_TRUE((*sink)->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("7"), Change(v1::OP_INSERT, 1, "a", 1),
+                                       ktest::Commit("7", 1)})).ok());
+  auto cp = (*sink)->Flush();
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  ASSERT_EQ(cp->offset(), 3u);
+  const std::string first_commit = cp->position().SerializeAsString();
+  cluster.BrokerDown(1);
+  v1::JournalEntry second_commit = ktest::Commit("8", 2);
+  second_commit.mutable_commit()->mutable_position()->mutable_pg()->set_end_lsn(0x16B374DA00);
+  ASSERT_TRUE((*sink)->Write(Batch(4, {ktest::Begin("8"), Change(v1::OP_INSERT, 2, "b", 2),
+                                       Change(v1::OP_INSERT, 3, "c", 3), second_commit})).ok());
+  auto progress = (*sink)->Progress();
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  ASSERT_TRUE(progress->has_value());
+  // Offset 4 (a BEGIN, no message) follows the delivered prefix; 5 is undelivered.
+  EXPECT_EQ((*progress)->offset(), 4u) << "checkpoint passed an undelivered message";
+  EXPECT_EQ((*progress)->position().SerializeAsString(), first_commit);
+  EXPECT_EQ((*store.Load("events"))->offset(), 4u);
+  cluster.BrokerUp(1);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while ((*progress)->offset() < 7 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // delivery reports arrive on librdkafka's schedule
+    progress = (*sink)->Progress();
+    ASSERT_TRUE(progress.ok()) << progress.status();
+  }
+  EXPECT_EQ((*progress)->offset(), 7u);
+  EXPECT_EQ((*progress)->position().pg().end_lsn(), 0x16B374DA00u) << "the second commit's position";
+  EXPECT_EQ((*store.Load("events"))->offset(), 7u);
+}
+
 TEST(KafkaSink, InjectedBrokerErrorsAreRetriedWithoutLossDuplicatesOrReordering) {
   MockCluster cluster(3);
   cluster.CreateTopic(kTopic, 6, 3);
