@@ -23,7 +23,7 @@
 # (fsync'd group commits): the end-to-end figure, against kcat's produce-only figure.
 # Knobs: ROWS (1000000), TXNS (10), PARTITIONS (12), PAYLOAD (100 bytes of text per row),
 # BATCH_EVENTS (the sink's batch_events; default the sink's own), PERF_DATA=FILE (perf record the
-# backlog run into FILE), SINK=null (tidemark → null sink instead, no
+# backlog run into FILE), FORMAT (the backlog sink's format: json, the default, or protobuf), SINK=null (tidemark → null sink instead, no
 # kcat: the capture + journal cost alone), TIDEMARK_BIN, KAFKA_MOCK_BIN, KEEP=1 keeps the work
 # directory.
 set -euo pipefail
@@ -154,6 +154,7 @@ write_config "  - name: replay
     type: kafka
     brokers: \"$BROKERS\"
     topic: \"replay.{schema}.{table}\"
+$( [[ -n ${FORMAT:-} ]] && echo "    format: $FORMAT" )
 $( [[ -n ${BATCH_EVENTS:-} ]] && echo "    batch_events: $BATCH_EVENTS" )"
 log "run 2: a new Kafka sink publishes the journal backlog (offsets 0..$END_OFFSET)"
 replay_done() { local o; o=$(sink_offset replay); [[ -n $o && $o -ge $END_OFFSET ]]; }
