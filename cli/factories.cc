@@ -71,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& con
     o.start = s.start();
     o.tables.assign(s.tables().begin(), s.tables().end());
     o.chunk_events = s.chunk_events();
+    o.schema_history_path = config.data_dir() + "/mysql_schema_history.pb";
     return std::make_unique<mysql::MysqlSource>(std::move(o), schemas);
   }
   return absl::UnimplementedError(fmt::format(

@@ -31,6 +31,7 @@ cleanup() {
   tests/servers/pg-down.sh "$WORK/pg" >/dev/null 2>&1 || true
   tests/servers/pg-down.sh "$WORK/pg-plain" >/dev/null 2>&1 || true
   tests/servers/maria-down.sh "$WORK/maria" >/dev/null 2>&1 || true
+  tests/servers/maria-down.sh "$WORK/maria-min" >/dev/null 2>&1 || true
   if [[ ${TIDEMARK_KEEP_TMP:-0} == 1 ]]; then echo "test.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -48,6 +49,10 @@ MARIA_PORT=$(tests/servers/free-port.sh)
 MARIA_DURABLE=0 tests/servers/maria-up.sh "$MARIA_PORT" "$WORK/maria" >/dev/null
 export TIDEMARK_MARIA_PORT=$MARIA_PORT
 export TIDEMARK_MARIA_DIR=$WORK/maria
+# A second MariaDB whose table maps carry no column names (schema from tidemark's history).
+MARIA_MIN_PORT=$(tests/servers/free-port.sh)
+MARIA_DURABLE=0 tests/servers/maria-up.sh "$MARIA_MIN_PORT" "$WORK/maria-min" binlog_row_metadata=MINIMAL >/dev/null
+export TIDEMARK_MARIA_MINIMAL_PORT=$MARIA_MIN_PORT
 
 # libmongoc (linked into tidemark) creates /dev/shm/mongoc-<pid> when it loads; kill -9
 # tests leave such files behind, and a later process with a reused pid then prints a

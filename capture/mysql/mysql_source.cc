@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "capture/mysql/mysql_checks.h"
+#include "capture/mysql/schema_loader.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -96,7 +97,16 @@ absl::Status MysqlSource::Start(const v1::SourcePosition& from) {
     }
     start.gtid = gtid = set.ToString();
   }
-  decoder_ = std::make_unique<MysqlDecoder>(std::move(dopt), schemas_);
+  if (!history_) {
+    TM_ASSIGN_OR_RETURN(history_, SchemaHistory::Open(options_.schema_history_path));
+  }
+  schema_ready_ = false;
+  decoder_ = std::make_unique<MysqlDecoder>(
+      std::move(dopt), schemas_, [this](const std::string& db, const std::string& table) -> const KnownTable* {
+        auto it = known_.find(HistoryKey(db, table));
+        if (it != known_.end()) return &it->second;
+        return before_history_.unknown.empty() ? nullptr : &before_history_;
+      });
   TM_RETURN_IF_ERROR(decoder_->SetStart(start.file, gtid));
   unsigned read_timeout = static_cast<unsigned>(
       std::max<int64_t>(10, absl::ToInt64Seconds(options_.heartbeat * 10)));
@@ -124,8 +134,108 @@ absl::StatusOr<EventChunk> MysqlSource::Next(absl::Duration max_wait) {
       continue;
     }
     TM_RETURN_IF_ERROR(decoder_->Decode(*raw, &chunk.entries));
+    // The dump's first event is a ROTATE naming the start; the schema must be known
+    // before the first TABLE_MAP.
+    if (!schema_ready_) TM_RETURN_IF_ERROR(PrepareSchema({decoder_->file(), decoder_->pos()}));
+    for (const MysqlDecoder::Ddl& d : decoder_->TakeDdls()) TM_RETURN_IF_ERROR(OnDdl(d));
   }
   return chunk;
+}
+
+bool MysqlSource::Wanted(const std::string& db, const std::string& table) const {
+  if (options_.tables.empty()) return true;
+  std::string key = HistoryKey(db, table);
+  return std::find(options_.tables.begin(), options_.tables.end(), key) != options_.tables.end();
+}
+
+void MysqlSource::SetKnown(const v1::MysqlTableVersion& v) {
+  if (!v.table().empty()) known_[HistoryKey(v.database(), v.table())] = ToKnownTable(v);
+}
+
+absl::Status MysqlSource::PrepareSchema(const BinlogPos& start) {
+  auto want = [this](const std::string& db, const std::string& t) { return Wanted(db, t); };
+  if (history_->empty()) {
+    TM_ASSIGN_OR_RETURN(MysqlDsn d, Dsn());
+    TM_ASSIGN_OR_RETURN(auto conn, MysqlConn::Connect(d));
+    TM_ASSIGN_OR_RETURN(ResolvedSchema r, Resolve(*conn, start, want));
+    history_->set_server_charset(r.server_charset);
+    TM_RETURN_IF_ERROR(history_->Record(r.versions));
+    spdlog::info("schema history: loaded {} table definitions for {} (information_schema read at {})",
+                 r.versions.size(), PosText(start), PosText(r.read_at));
+  }
+  state_ = history_->At(start);
+  known_.clear();
+  for (const auto& [key, v] : state_.all()) SetKnown(v);
+  before_history_ = KnownTable{};
+  BinlogPos first = history_->First();
+  if (!first.file.empty() && CompareBinlogPos(start, first) < 0) {
+    before_history_.unknown = fmt::format(
+        "the stream starts at {}, before tidemark's schema history (it begins at {})",
+        PosText(start), PosText(first));
+  }
+  schema_ready_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status MysqlSource::OnDdl(const MysqlDecoder::Ddl& ddl) {
+  BinlogPos at{ddl.file, ddl.pos};
+  DdlStatement stmt = ParseDdl(ddl.query);
+  std::vector<TableRef> unparsed;
+  std::string why;
+  std::vector<v1::MysqlTableVersion> made = state_.Apply(stmt, ddl.schema, &unparsed, &why);
+  std::vector<v1::MysqlTableVersion> record;
+  for (v1::MysqlTableVersion& v : made) {
+    if (const auto* stored = history_->Exactly(at, v.database(), v.table())) {
+      v = *stored;  // recorded by the first load (information_schema) or an earlier run
+    } else {
+      v.set_file(at.file);
+      v.set_pos(at.pos);
+      v.set_ddl(ddl.query);
+      record.push_back(v);
+    }
+  }
+  std::vector<TableRef> reread;
+  for (const TableRef& t : unparsed) {
+    if (!Wanted(t.db, t.table)) continue;
+    if (const auto* stored = history_->Exactly(at, t.db, t.table)) {
+      made.push_back(*stored);
+    } else {
+      reread.push_back(t);
+    }
+  }
+  if (!reread.empty()) {
+    // Fall back to information_schema, recorded only where the binlog proves it exact.
+    auto want = [&](const std::string& db, const std::string& table) {
+      for (const TableRef& t : reread) {
+        if (t.db == db && t.table == table) return true;
+      }
+      return false;
+    };
+    TM_ASSIGN_OR_RETURN(MysqlDsn d, Dsn());
+    TM_ASSIGN_OR_RETURN(auto conn, MysqlConn::Connect(d));
+    TM_ASSIGN_OR_RETURN(ResolvedSchema r, Resolve(*conn, at, want));
+    for (v1::MysqlTableVersion& v : r.versions) {
+      if (v.table().empty()) continue;
+      bool here = v.file() == at.file && v.pos() == at.pos;
+      if (here && v.state() == v1::MysqlTableVersion::UNKNOWN) {
+        v.set_reason(fmt::format("`{}` at {} is not understood by tidemark's DDL parser ({}), and {}",
+                                 ddl.query, PosText(at), why, v.reason()));
+      }
+      if (here) {
+        v.set_ddl(ddl.query);
+        made.push_back(v);
+      }
+      record.push_back(std::move(v));
+    }
+    spdlog::warn("DDL `{}` at {} is not understood ({}); re-read {} table(s) from information_schema",
+                 ddl.query, PosText(at), why, reread.size());
+  }
+  TM_RETURN_IF_ERROR(history_->Record(record));
+  for (v1::MysqlTableVersion& v : made) {
+    SetKnown(v);
+    state_.Put(std::move(v));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MysqlSource::Acknowledge(const v1::SourcePosition&) { return absl::OkStatus(); }

@@ -7,6 +7,13 @@
 // @@gtid_binlog_pos / Executed_Gtid_Set), "FILE:POS", or a MariaDB GTID list
 // ("0-1-42,1-2-7", dump via @slave_connect_state). A MySQL uuid:interval start needs
 // COM_BINLOG_DUMP_GTID, which this build does not send: kUnimplemented with the fix.
+// Schema: the history (schema_history.h) is opened at the first Start. When it is
+// empty, the tables' definitions are loaded from information_schema for the position
+// the stream starts at (schema_loader.h: proven from the binlog, never assumed). Each
+// DDL the decoder reports is applied to it (ddl_parser.h) before the next event is
+// decoded; a DDL the parser does not understand that touches a tracked table makes
+// tidemark read that table from information_schema again, recorded only when the
+// binlog proves it exact, else the table's schema is UNKNOWN from there with the reason.
 // Acknowledge is a no-op: the binlog is not released by replicas (the server's
 // binlog_expire_logs_seconds decides), so `tidemark check` and the README say to keep
 // the retention longer than any outage.
@@ -16,11 +23,13 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "capture/mysql/binlog_stream.h"
 #include "capture/mysql/decoder.h"
+#include "capture/mysql/schema_history.h"
 #include "capture/source.h"
 #include "common/libmariadb.h"
 #include "schema/registry.h"
@@ -35,6 +44,8 @@ struct MysqlSourceOptions {
   std::vector<std::string> tables;  // "db.table"; empty: all
   size_t chunk_events = 2048;
   absl::Duration heartbeat = absl::Seconds(1);
+  // The schema history file (schema_history.h); empty: kept in memory only.
+  std::string schema_history_path;
 };
 
 class MysqlSource : public Source {
@@ -54,11 +65,22 @@ class MysqlSource : public Source {
 
  private:
   absl::StatusOr<MysqlDsn> Dsn() const;
+  bool Wanted(const std::string& db, const std::string& table) const;
+  // Loads the history if it is empty and sets the state to its versions at `start`.
+  absl::Status PrepareSchema(const BinlogPos& start);
+  // Applies one DDL the decoder reported.
+  absl::Status OnDdl(const MysqlDecoder::Ddl& ddl);
+  void SetKnown(const v1::MysqlTableVersion& v);
 
   MysqlSourceOptions options_;
   SchemaRegistry* schemas_;
   std::unique_ptr<BinlogStream> stream_;
   std::unique_ptr<MysqlDecoder> decoder_;
+  std::unique_ptr<SchemaHistory> history_;
+  SchemaState state_;                                  // at the decoder's position
+  std::unordered_map<std::string, KnownTable> known_;  // state_ for the decoder
+  KnownTable before_history_;  // tables not in state_ (unknown set when the start is older)
+  bool schema_ready_ = false;
 };
 
 // "FILE:POS" → (file, pos); nullopt when `s` is not of that form.

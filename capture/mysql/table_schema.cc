@@ -58,6 +58,16 @@ std::string SourceType(const ColumnDef& c) {
   return t;
 }
 
+bool SameColumnName(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> ParseEnumLabels(std::string_view ct) {
@@ -94,6 +104,17 @@ absl::StatusOr<std::vector<ColumnDef>> ColumnsFromTableMap(const TableMapEvent& 
                                                            const CollationMap& collations) {
   const size_t n = tm.column_types.size();
   std::string table = fmt::format("{}.{}", tm.database, tm.table);
+  if (known != nullptr && !known->unknown.empty()) {
+    if (tm.column_names.empty()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "table {}: schema unknown: the table map carries no column names (binlog_row_metadata "
+          "is not FULL) and {}; set binlog_row_metadata=FULL on the server (SET GLOBAL "
+          "binlog_row_metadata=FULL) before the rows to capture are written, or start from a "
+          "position after the table's last DDL",
+          table, known->unknown));
+    }
+    known = nullptr;
+  }
   if (known != nullptr && known->columns.size() != n) {
     if (tm.column_names.empty()) {
       return absl::FailedPreconditionError(fmt::format(
@@ -103,6 +124,12 @@ absl::StatusOr<std::vector<ColumnDef>> ColumnsFromTableMap(const TableMapEvent& 
           table, n, known->columns.size()));
     }
     known = nullptr;  // names come from the metadata; the history is stale for this table
+  }
+  if (known != nullptr && !tm.column_names.empty()) {
+    for (size_t i = 0; i < n; ++i) {  // the history is for another shape of the table
+      if (!SameColumnName(tm.column_names[i], known->columns[i].name)) known = nullptr;
+      if (known == nullptr) break;
+    }
   }
   if (tm.column_names.empty() && known == nullptr) {
     return absl::FailedPreconditionError(fmt::format(
@@ -141,8 +168,8 @@ absl::StatusOr<std::vector<ColumnDef>> ColumnsFromTableMap(const TableMapEvent& 
           return absl::FailedPreconditionError(fmt::format(
               "table {} column {}: collation id {} is unknown to tidemark", table, c.name, coll));
         }
-      } else if (k) {
-        c.charset = k->charset.empty() ? "binary" : k->charset;
+      } else if (k && !k->charset.empty()) {
+        c.charset = k->charset;
       } else {
         return absl::FailedPreconditionError(fmt::format(
             "table {} column {}: character set unknown (no charset metadata, no schema history)",

@@ -4,8 +4,9 @@
 // Column names, signedness, charsets, ENUM/SET labels and the primary key come from
 // the TABLE_MAP optional metadata when the server sends it (binlog_row_metadata=FULL;
 // MINIMAL sends signedness, charsets and the key but no names or labels); whatever is
-// missing comes from `known` (the schema history, schema_history.h). A table whose
-// column names are known from neither is an error naming the table and the fix.
+// missing comes from `known` (the schema history, schema_history.h); MariaDB JSON columns
+// (LONGTEXT + CHECK json_valid) are known only from there. A table whose column names
+// are known from neither is an error naming the table, why, and the fix.
 #ifndef TIDEMARK_CAPTURE_MYSQL_TABLE_SCHEMA_H_
 #define TIDEMARK_CAPTURE_MYSQL_TABLE_SCHEMA_H_
 
@@ -34,6 +35,7 @@ struct KnownColumn {
 };
 struct KnownTable {
   std::vector<KnownColumn> columns;
+  std::string unknown;  // non-empty: the definition is not known here, and why
 };
 
 // Collation id → charset name overrides (information_schema.COLLATIONS); ids not

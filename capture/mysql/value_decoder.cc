@@ -6,6 +6,7 @@
 
 #include "capture/mysql/column_type.h"
 #include "capture/mysql/json_binary.h"
+#include "common/json_writer.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -94,7 +95,11 @@ absl::StatusOr<v1::Value> DecodeString(ByteReader& r, const ColumnDef& col, size
     return absl::Status(text.status().code(),
                         fmt::format("column {}: {}", col.name, text.status().message()));
   }
-  if (col.is_json) {
+  // MariaDB JSON is LONGTEXT whose CHECK (json_valid) the server enforces; a value
+  // that is not JSON all the same (written with check_constraint_checks=0) is kept as
+  // the exact string rather than embedded as broken JSON.
+  std::string scratch;
+  if (col.is_json && json::AppendMinified(&scratch, *text).ok()) {
     v.set_json_text(std::move(*text));
   } else {
     v.set_text_value(std::move(*text));

@@ -17,28 +17,39 @@ std::string MariaPort() {
   return p;
 }
 
-std::unique_ptr<MysqlConn> MariaConnect(const std::string& database) {
+std::string MariaMinimalPort() {
+  const char* p = std::getenv("TIDEMARK_MARIA_MINIMAL_PORT");
+  if (p == nullptr || *p == '\0') {
+    ADD_FAILURE() << "TIDEMARK_MARIA_MINIMAL_PORT is not set (the binlog_row_metadata=MINIMAL "
+                     "server); run through scripts/test.sh";
+    return "3306";
+  }
+  return p;
+}
+
+std::unique_ptr<MysqlConn> MariaConnect(const std::string& database, const std::string& port) {
   MysqlDsn d;
   d.user = "cdc";
   d.password = "cdc";
   d.host = "127.0.0.1";
-  d.port = static_cast<unsigned>(std::stoi(MariaPort()));
+  d.port = static_cast<unsigned>(std::stoi(port.empty() ? MariaPort() : port));
   d.database = database;
   auto c = MysqlConn::Connect(d);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? std::move(*c) : nullptr;
 }
 
-MariaDb::MariaDb(std::string name) : name_(std::move(name)) {
-  auto admin = MariaConnect("");
+MariaDb::MariaDb(std::string name, std::string port)
+    : name_(std::move(name)), port_(port.empty() ? MariaPort() : std::move(port)) {
+  auto admin = MariaConnect("", port_);
   if (!admin) return;
   EXPECT_TRUE(admin->Exec(fmt::format("DROP DATABASE IF EXISTS `{}`", name_), "drop").ok());
   EXPECT_TRUE(admin->Exec(fmt::format("CREATE DATABASE `{}`", name_), "create").ok());
-  conn_ = MariaConnect(name_);
+  conn_ = MariaConnect(name_, port_);
 }
 
 std::string MariaDb::dsn() const {
-  return fmt::format("mysql://cdc:cdc@127.0.0.1:{}/{}", MariaPort(), name_);
+  return fmt::format("mysql://cdc:cdc@127.0.0.1:{}/{}", port_, name_);
 }
 
 void MariaDb::Exec(const std::string& sql) {

@@ -13,14 +13,19 @@ namespace tidemark::itest {
 
 // Port of the MariaDB test server; the test fails (not skips) when it is missing.
 std::string MariaPort();
-// A new connection as cdc to `database` (may be empty); the test fails on error.
-std::unique_ptr<MysqlConn> MariaConnect(const std::string& database);
+// Port of the second MariaDB test server, started with binlog_row_metadata=MINIMAL
+// (TIDEMARK_MARIA_MINIMAL_PORT): table maps without column names, ENUM/SET labels or keys.
+std::string MariaMinimalPort();
+// A new connection as cdc to `database` (may be empty) on `port` (default MariaPort());
+// the test fails on error.
+std::unique_ptr<MysqlConn> MariaConnect(const std::string& database, const std::string& port = "");
 
-// A fresh database `name` (dropped first if it exists).
+// A fresh database `name` (dropped first if it exists) on `port` (default MariaPort()).
 class MariaDb {
  public:
-  explicit MariaDb(std::string name);
+  explicit MariaDb(std::string name, std::string port = "");
   const std::string& name() const { return name_; }
+  const std::string& port() const { return port_; }
   std::string dsn() const;
   void Exec(const std::string& sql);
   std::vector<MysqlRow> Query(const std::string& sql);
@@ -28,6 +33,7 @@ class MariaDb {
 
  private:
   std::string name_;
+  std::string port_;
   std::unique_ptr<MysqlConn> conn_;
 };
 

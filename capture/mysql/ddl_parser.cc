@@ -1,0 +1,790 @@
+#include "capture/mysql/ddl_parser.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <optional>
+
+namespace tidemark::mysql {
+namespace {
+
+struct Token {
+  enum Kind { kWord, kQuoted, kString, kNumber, kPunct, kEnd };
+  Kind kind = kEnd;
+  std::string text;  // words as written; quoted identifiers and strings unescaped
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsWordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Splits a statement into tokens. Ordinary comments are dropped; the text of executable
+// comments (/*!50100 ... */, /*M!100100 ... */) is tokenized as code.
+std::vector<Token> Tokenize(std::string_view q) {
+  std::vector<Token> out;
+  size_t i = 0;
+  int exec_depth = 0;
+  auto quoted = [&](char quote) {
+    std::string s;
+    ++i;
+    while (i < q.size()) {
+      char c = q[i];
+      if (c == quote && i + 1 < q.size() && q[i + 1] == quote) {
+        s.push_back(quote);
+        i += 2;
+      } else if (c == quote) {
+        ++i;
+        break;
+      } else if (c == '\\' && quote != '`' && i + 1 < q.size()) {
+        s.push_back(q[i + 1]);
+        i += 2;
+      } else {
+        s.push_back(c);
+        ++i;
+      }
+    }
+    return s;
+  };
+  while (i < q.size()) {
+    char c = q[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '/' && i + 1 < q.size() && q[i + 1] == '*') {
+      size_t j = i + 2;
+      if (j < q.size() && q[j] == 'M' && j + 1 < q.size() && q[j + 1] == '!') ++j;
+      if (j < q.size() && q[j] == '!') {
+        ++j;
+        while (j < q.size() && std::isdigit(static_cast<unsigned char>(q[j]))) ++j;
+        ++exec_depth;
+        i = j;
+      } else {
+        size_t e = q.find("*/", i + 2);
+        i = e == std::string_view::npos ? q.size() : e + 2;
+      }
+    } else if (c == '*' && exec_depth > 0 && i + 1 < q.size() && q[i + 1] == '/') {
+      --exec_depth;
+      i += 2;
+    } else if (c == '#' || (c == '-' && i + 2 < q.size() && q[i + 1] == '-' &&
+                            std::isspace(static_cast<unsigned char>(q[i + 2])))) {
+      size_t e = q.find('\n', i);
+      i = e == std::string_view::npos ? q.size() : e + 1;
+    } else if (c == '`') {
+      out.push_back({Token::kQuoted, quoted('`')});
+    } else if (c == '\'' || c == '"') {
+      out.push_back({Token::kString, quoted(c)});
+    } else if ((c == 'x' || c == 'X' || c == 'b' || c == 'B' || c == 'n' || c == 'N') &&
+               i + 1 < q.size() && q[i + 1] == '\'') {
+      ++i;  // x'..', b'..', N'..' literals
+      out.push_back({Token::kString, quoted('\'')});
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      size_t j = i;
+      while (j < q.size() && (IsWordChar(q[j]) || q[j] == '.')) ++j;
+      out.push_back({Token::kNumber, std::string(q.substr(i, j - i))});
+      i = j;
+    } else if (IsWordChar(c)) {
+      size_t j = i;
+      while (j < q.size() && IsWordChar(q[j])) ++j;
+      out.push_back({Token::kWord, std::string(q.substr(i, j - i))});
+      i = j;
+    } else {
+      out.push_back({Token::kPunct, std::string(1, c)});
+      ++i;
+    }
+  }
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view q) : t_(Tokenize(q)) {}
+
+  DdlStatement Parse();
+
+ private:
+  const Token& Peek(size_t k = 0) const {
+    static const Token kEndToken;
+    return pos_ + k < t_.size() ? t_[pos_ + k] : kEndToken;
+  }
+  bool AtEnd() const { return pos_ >= t_.size(); }
+  // Keyword match: an unquoted word, case-insensitive.
+  bool Is(std::string_view kw, size_t k = 0) const {
+    const Token& t = Peek(k);
+    return t.kind == Token::kWord && Lower(t.text) == kw;
+  }
+  bool IsPunct(char c, size_t k = 0) const {
+    const Token& t = Peek(k);
+    return t.kind == Token::kPunct && t.text[0] == c;
+  }
+  bool Accept(std::string_view kw) {
+    if (!Is(kw)) return false;
+    ++pos_;
+    return true;
+  }
+  bool AcceptPunct(char c) {
+    if (!IsPunct(c)) return false;
+    ++pos_;
+    return true;
+  }
+  bool AcceptSeq(std::initializer_list<std::string_view> kws) {
+    size_t k = 0;
+    for (std::string_view kw : kws) {
+      if (!Is(kw, k++)) return false;
+    }
+    pos_ += kws.size();
+    return true;
+  }
+  std::optional<std::string> Ident() {
+    const Token& t = Peek();
+    if (t.kind != Token::kWord && t.kind != Token::kQuoted) return std::nullopt;
+    ++pos_;
+    return t.text;
+  }
+  std::optional<TableRef> Table() {
+    auto a = Ident();
+    if (!a) return std::nullopt;
+    if (AcceptPunct('.')) {
+      auto b = Ident();
+      if (!b) return std::nullopt;
+      return TableRef{*a, *b};
+    }
+    return TableRef{"", *a};
+  }
+  // Skips one balanced (...) group; the current token must be '('.
+  void SkipParens() {
+    int depth = 0;
+    while (!AtEnd()) {
+      if (IsPunct('(')) ++depth;
+      if (IsPunct(')')) --depth;
+      ++pos_;
+      if (depth == 0) return;
+    }
+  }
+  // Skips to the next ',' or ')' at this nesting level (not consumed).
+  void SkipToSeparator() {
+    while (!AtEnd() && !IsPunct(',') && !IsPunct(')')) {
+      if (IsPunct('(')) {
+        SkipParens();
+      } else {
+        ++pos_;
+      }
+    }
+  }
+  void SkipIfExists() { AcceptSeq({"if", "exists"}); }
+  void SkipIfNotExists(bool* seen = nullptr) {
+    if (AcceptSeq({"if", "not", "exists"}) && seen) *seen = true;
+  }
+  std::optional<std::string> CharsetValue() {
+    AcceptPunct('=');
+    if (Peek().kind == Token::kString) return t_[pos_++].text;
+    return Ident();
+  }
+  std::vector<std::string> ParenNameList() {  // (a, b(10) DESC, ...)
+    std::vector<std::string> out;
+    if (!AcceptPunct('(')) return out;
+    while (!AtEnd() && !IsPunct(')')) {
+      if (auto n = Ident()) out.push_back(*n);
+      SkipToSeparator();
+      AcceptPunct(',');
+    }
+    AcceptPunct(')');
+    return out;
+  }
+
+  bool ColumnDef(KnownColumn* col, bool* primary);
+  bool DataType(KnownColumn* col);
+  void Placement(AlterOp* op) {
+    if (Accept("first")) {
+      op->first = true;
+    } else if (Accept("after")) {
+      if (auto a = Ident()) op->after = *a;
+    }
+  }
+  DdlStatement CreateTable(bool temporary);
+  DdlStatement AlterTable();
+  bool AlterSpec(DdlStatement* s);
+  DdlStatement Unparsed(std::vector<TableRef> tables, std::string reason) {
+    DdlStatement s;
+    s.kind = DdlStatement::kUnparsed;
+    s.tables = std::move(tables);
+    s.reason = std::move(reason);
+    return s;
+  }
+  std::string Here() const {
+    return AtEnd() ? "the end of the statement" : fmt::format("'{}'", Peek().text);
+  }
+
+  std::vector<Token> t_;
+  size_t pos_ = 0;
+};
+
+AlterOp Op(AlterOp::Kind kind) {
+  AlterOp op;
+  op.kind = kind;
+  return op;
+}
+AlterOp PrimaryKeyOp(std::vector<std::string> columns) {
+  AlterOp op = Op(AlterOp::kAddPrimaryKey);
+  op.key_columns = std::move(columns);
+  return op;
+}
+
+bool IsCharacterTypeName(const std::string& t) {
+  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
+         t == "longtext" || t == "enum" || t == "set" || t == "json";
+}
+bool IsBinaryTypeName(const std::string& t) {
+  return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" ||
+         t == "mediumblob" || t == "longblob";
+}
+
+bool Parser::DataType(KnownColumn* col) {
+  auto w = Ident();
+  if (!w) return false;
+  std::string t = Lower(*w);
+  bool national = false;
+  if (t == "national") {
+    national = true;
+    auto n = Ident();
+    if (!n) return false;
+    t = Lower(*n);
+  }
+  if (t == "double" && Accept("precision")) t = "double";
+  if (t == "character" || t == "nchar") t = "char";
+  if (t == "nvarchar") t = "varchar", national = true;
+  if (t == "char" && Accept("varying")) t = "varchar";
+  if (t == "long") {
+    if (Accept("varbinary")) {
+      t = "mediumblob";
+    } else {
+      Accept("varchar");
+      t = "mediumtext";
+    }
+  }
+  static const std::pair<const char*, const char*> kAliases[] = {
+      {"integer", "int"}, {"int1", "tinyint"}, {"int2", "smallint"}, {"int3", "mediumint"},
+      {"int4", "int"},    {"int8", "bigint"},  {"middleint", "mediumint"}, {"dec", "decimal"},
+      {"numeric", "decimal"}, {"fixed", "decimal"}, {"real", "double"}, {"float8", "double"},
+      {"float4", "float"}, {"bool", "tinyint"}, {"boolean", "tinyint"}, {"serial", "bigint"}};
+  const bool boolean = t == "bool" || t == "boolean";
+  if (t == "serial") col->is_unsigned = true;
+  for (const auto& [a, b] : kAliases) {
+    if (t == a) t = b;
+  }
+  col->data_type = t;
+  col->column_type = t;
+  if (IsPunct('(')) {
+    size_t start = pos_;
+    SkipParens();
+    std::string args;
+    for (size_t k = start; k < pos_; ++k) {
+      const Token& a = t_[k];
+      if (a.kind == Token::kString) {
+        std::string esc;
+        for (char c : a.text) esc += c == '\'' ? std::string("''") : std::string(1, c);
+        args += "'" + esc + "'";
+        if (t == "enum" || t == "set") col->labels.push_back(a.text);
+      } else {
+        args += a.text;
+      }
+    }
+    col->column_type += args;
+  }
+  if (boolean) col->column_type = "tinyint(1)";
+  if (national) col->charset = "utf8mb3";
+  if (t == "json") {  // MariaDB: LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+    col->is_json = true;
+    col->charset = "utf8mb4";
+  }
+  for (;;) {
+    if (Accept("unsigned")) {
+      col->is_unsigned = true;
+    } else if (Accept("zerofill")) {
+      col->is_unsigned = true;  // ZEROFILL implies UNSIGNED
+    } else if (Accept("signed") || Accept("ascii") || Accept("unicode") || Accept("byte")) {
+    } else if (Accept("binary")) {
+      // CHAR(n) BINARY: the charset's binary collation, not the binary charset.
+    } else if (AcceptSeq({"character", "set"}) || Accept("charset")) {
+      if (auto cs = CharsetValue()) col->charset = CharsetOfName(*cs);
+    } else if (Accept("collate")) {
+      if (auto co = CharsetValue()) col->charset = CharsetOfName(*co);
+    } else {
+      break;
+    }
+  }
+  if (col->is_unsigned) col->column_type += " unsigned";
+  if (IsBinaryTypeName(t)) col->charset = "binary";
+  if (!IsCharacterTypeName(t) && !IsBinaryTypeName(t)) col->charset.clear();
+  return true;
+}
+
+// col_def: name data_type [attributes]. Stops before ',' / ')' / FIRST / AFTER.
+bool Parser::ColumnDef(KnownColumn* col, bool* primary) {
+  auto name = Ident();
+  if (!name) return false;
+  col->name = *name;
+  if (!DataType(col)) return false;
+  bool unique = false;
+  while (!AtEnd() && !IsPunct(',') && !IsPunct(')') && !Is("first") && !Is("after")) {
+    if (AcceptSeq({"not", "null"})) {
+      col->nullable = false;
+    } else if (Accept("null")) {
+      col->nullable = true;
+    } else if (AcceptSeq({"primary", "key"})) {
+      *primary = true;
+    } else if (Accept("unique")) {
+      unique = true;
+      Accept("key");
+    } else if (Accept("key")) {
+      if (!unique) *primary = true;  // a bare KEY in a column definition is PRIMARY KEY
+    } else if (AcceptSeq({"character", "set"}) || Accept("charset")) {
+      if (auto cs = CharsetValue()) col->charset = CharsetOfName(*cs);
+    } else if (Accept("collate")) {
+      if (auto co = CharsetValue()) col->charset = CharsetOfName(*co);
+    } else if (Accept("default") || Accept("comment")) {
+      AcceptPunct('-');
+      AcceptPunct('+');
+      if (Peek().kind == Token::kWord && Peek().text[0] == '_' && Peek(1).kind == Token::kString) ++pos_;
+      if (IsPunct('(')) {
+        SkipParens();
+      } else if (!AtEnd()) {
+        ++pos_;
+        if (IsPunct('(')) SkipParens();  // CURRENT_TIMESTAMP(6), NOW()
+      }
+    } else if (Accept("check")) {
+      // MariaDB's JSON alias: CHECK (json_valid(`col`)).
+      if (IsPunct('(') && Is("json_valid", 1) && IsPunct('(', 2)) {
+        const Token& arg = Peek(3);
+        if ((arg.kind == Token::kWord || arg.kind == Token::kQuoted) && arg.text == col->name) {
+          col->is_json = true;
+        }
+      }
+      if (IsPunct('(')) SkipParens();
+    } else if (IsPunct('(')) {
+      SkipParens();
+    } else {
+      ++pos_;
+    }
+  }
+  if (!IsCharacterTypeName(col->data_type) && !IsBinaryTypeName(col->data_type)) {
+    col->charset.clear();
+  }
+  return true;
+}
+
+DdlStatement Parser::CreateTable(bool temporary) {
+  DdlStatement s;
+  s.kind = DdlStatement::kCreateTable;
+  s.temporary = temporary;
+  SkipIfNotExists(&s.if_not_exists);
+  auto name = Table();
+  if (!name) return Unparsed({}, "CREATE TABLE without a table name");
+  s.table = *name;
+  if (Accept("like") || (IsPunct('(') && Is("like", 1))) {
+    bool paren = AcceptPunct('(');
+    if (paren) Accept("like");
+    auto like = Table();
+    if (!like) return Unparsed({*name}, "CREATE TABLE ... LIKE without a source table");
+    s.kind = DdlStatement::kCreateTableLike;
+    s.like = *like;
+    return s;
+  }
+  if (!AcceptPunct('(')) {
+    return Unparsed({*name}, "CREATE TABLE without a column list (CREATE TABLE ... SELECT)");
+  }
+  std::vector<std::string> pk;
+  while (!AtEnd() && !IsPunct(')')) {
+    if (Accept("constraint")) {
+      if (!Is("primary") && !Is("unique") && !Is("foreign") && !Is("check")) Ident();
+    }
+    if (AcceptSeq({"primary", "key"})) {
+      if (Accept("using")) Ident();
+      pk = ParenNameList();
+      SkipToSeparator();
+    } else if (Is("index") || Is("key") || Is("unique") || Is("fulltext") || Is("spatial") ||
+               Is("foreign") || Is("check") || Is("period") || Is("vector")) {
+      SkipToSeparator();
+    } else {
+      KnownColumn col;
+      bool primary = false;
+      if (!ColumnDef(&col, &primary)) {
+        return Unparsed({*name}, fmt::format("cannot read a column definition at {}", Here()));
+      }
+      if (primary) pk = {col.name};
+      s.columns.push_back(std::move(col));
+    }
+    if (!AcceptPunct(',')) break;
+  }
+  if (!AcceptPunct(')')) {
+    return Unparsed({*name}, fmt::format("unexpected {} in the column list", Here()));
+  }
+  // Table options; a SELECT after them makes the columns depend on a query.
+  while (!AtEnd()) {
+    if (Accept("default")) continue;
+    if (AcceptSeq({"character", "set"}) || Accept("charset") || Accept("collate")) {
+      if (auto cs = CharsetValue()) s.table_charset = CharsetOfName(*cs);
+    } else if (Is("select") || Is("as") || Is("ignore") || Is("replace")) {
+      return Unparsed({*name}, "CREATE TABLE ... SELECT (columns come from a query)");
+    } else if (IsPunct('(')) {
+      SkipParens();
+    } else {
+      ++pos_;
+    }
+  }
+  for (KnownColumn& c : s.columns) {
+    for (const std::string& k : pk) {
+      if (Lower(k) == Lower(c.name)) c.part_of_key = true;
+    }
+  }
+  for (const std::string& k : pk) {
+    bool found = false;
+    for (const KnownColumn& c : s.columns) found = found || Lower(k) == Lower(c.name);
+    if (!found) return Unparsed({*name}, fmt::format("PRIMARY KEY names unknown column '{}'", k));
+  }
+  return s;
+}
+
+bool Parser::AlterSpec(DdlStatement* s) {
+  AlterOp op;
+  if (Accept("add")) {
+    if (Is("partition") || Is("index") || Is("key") || Is("unique") || Is("fulltext") ||
+        Is("spatial") || Is("foreign") || Is("check") || Is("period") || Is("vector")) {
+      SkipToSeparator();
+      return true;
+    }
+    if (Accept("constraint")) {
+      if (!Is("primary") && !Is("unique") && !Is("foreign") && !Is("check")) {
+        SkipIfNotExists();
+        Ident();
+      }
+    }
+    if (AcceptSeq({"primary", "key"})) {
+      if (Accept("using")) Ident();
+      op.kind = AlterOp::kAddPrimaryKey;
+      op.key_columns = ParenNameList();
+      if (op.key_columns.empty()) return false;
+      SkipToSeparator();
+      s->ops.push_back(std::move(op));
+      return true;
+    }
+    if (Is("unique") || Is("foreign") || Is("check")) {
+      SkipToSeparator();
+      return true;
+    }
+    if (Is("system")) return false;  // ADD SYSTEM VERSIONING adds hidden columns
+    Accept("column");
+    SkipIfNotExists(&op.if_exists);
+    op.kind = AlterOp::kAddColumn;
+    if (AcceptPunct('(')) {
+      while (!AtEnd() && !IsPunct(')')) {
+        AlterOp each = op;
+        bool primary = false;
+        if (!ColumnDef(&each.column, &primary)) return false;
+        s->ops.push_back(each);
+        if (primary) s->ops.push_back(PrimaryKeyOp({each.column.name}));
+        if (!AcceptPunct(',')) break;
+      }
+      return AcceptPunct(')');
+    }
+    bool primary = false;
+    if (!ColumnDef(&op.column, &primary)) return false;
+    Placement(&op);
+    std::string col = op.column.name;
+    s->ops.push_back(std::move(op));
+    if (primary) s->ops.push_back(PrimaryKeyOp({col}));
+    return true;
+  }
+  if (Accept("drop")) {
+    if (AcceptSeq({"primary", "key"})) {
+      s->ops.push_back(Op(AlterOp::kDropPrimaryKey));
+      return true;
+    }
+    if (Is("system")) return false;
+    if (Is("index") || Is("key") || Is("foreign") || Is("constraint") || Is("check") ||
+        Is("partition") || Is("period") || Is("unique")) {
+      SkipToSeparator();
+      return true;
+    }
+    Accept("column");
+    SkipIfNotExists();  // not valid here, harmless
+    if (AcceptSeq({"if", "exists"})) op.if_exists = true;
+    auto n = Ident();
+    if (!n) return false;
+    op.kind = AlterOp::kDropColumn;
+    op.name = *n;
+    Accept("restrict") || Accept("cascade");
+    s->ops.push_back(std::move(op));
+    return true;
+  }
+  if (Is("modify") || Is("change")) {
+    bool change = Is("change");
+    ++pos_;
+    Accept("column");
+    if (AcceptSeq({"if", "exists"})) op.if_exists = true;
+    if (change) {
+      auto old = Ident();
+      if (!old) return false;
+      op.name = *old;
+    }
+    bool primary = false;
+    if (!ColumnDef(&op.column, &primary)) return false;
+    op.kind = change ? AlterOp::kChangeColumn : AlterOp::kModifyColumn;
+    if (!change) op.name = op.column.name;
+    Placement(&op);
+    std::string col = op.column.name;
+    s->ops.push_back(std::move(op));
+    if (primary) s->ops.push_back(PrimaryKeyOp({col}));
+    return true;
+  }
+  if (Accept("rename")) {
+    if (Accept("column")) {
+      auto a = Ident();
+      if (!a || !Accept("to")) return false;
+      auto b = Ident();
+      if (!b) return false;
+      AlterOp r = Op(AlterOp::kRenameColumn);
+      r.name = *a;
+      r.new_name = *b;
+      s->ops.push_back(std::move(r));
+      return true;
+    }
+    if (Is("index") || Is("key")) {
+      SkipToSeparator();
+      return true;
+    }
+    if (!Accept("to") && !Accept("as")) AcceptPunct('=');
+    auto to = Table();
+    if (!to) return false;
+    AlterOp r = Op(AlterOp::kRenameTable);
+    r.to = *to;
+    s->ops.push_back(std::move(r));
+    return true;
+  }
+  if (Accept("convert")) {
+    if (!Accept("to")) return false;
+    if (!AcceptSeq({"character", "set"}) && !Accept("charset")) return false;
+    auto cs = CharsetValue();
+    if (!cs) return false;
+    if (Accept("collate")) CharsetValue();
+    if (Lower(*cs) == "default") return false;  // the database's default: not known here
+    std::string charset = CharsetOfName(*cs);
+    AlterOp r = Op(AlterOp::kConvertCharset);
+    r.charset = charset;
+    s->ops.push_back(std::move(r));
+    return true;
+  }
+  if (Accept("default")) {
+    if (!Is("character") && !Is("charset") && !Is("collate")) return false;
+  }
+  if (AcceptSeq({"character", "set"}) || Accept("charset") || Accept("collate")) {
+    auto cs = CharsetValue();
+    if (!cs) return false;
+    AlterOp r = Op(AlterOp::kTableCharset);
+    r.charset = CharsetOfName(*cs);
+    s->ops.push_back(std::move(r));
+    return true;
+  }
+  if (Accept("alter")) {  // ALTER [COLUMN] c SET DEFAULT / DROP DEFAULT / ..., ALTER INDEX
+    SkipToSeparator();
+    return true;
+  }
+  if (Is("with") || Is("without")) return false;  // system versioning
+  static const char* kNoColumnEffect[] = {
+      "engine", "auto_increment", "comment", "row_format", "key_block_size", "avg_row_length",
+      "checksum", "table_checksum", "max_rows", "min_rows", "pack_keys", "stats_auto_recalc",
+      "stats_persistent", "stats_sample_pages", "data", "index", "encrypted",
+      "encryption_key_id", "encryption", "page_checksum", "page_compressed",
+      "page_compression_level", "transactional", "compression", "insert_method", "union",
+      "connection", "password", "delay_key_write", "algorithm", "lock", "force", "order",
+      "enable", "disable", "discard", "import", "partition", "coalesce", "reorganize",
+      "analyze", "check", "optimize", "rebuild", "repair", "truncate", "exchange", "remove",
+      "tablespace", "storage", "secondary_engine", "secondary_engine_attribute",
+      "engine_attribute", "autoextend_size", "start", "validation", "upgrade", "sequence",
+      "ietf_quotes", "wait", "nowait"};
+  for (const char* kw : kNoColumnEffect) {
+    if (Is(kw)) {
+      SkipToSeparator();
+      return true;
+    }
+  }
+  return false;
+}
+
+DdlStatement Parser::AlterTable() {
+  auto name = Table();
+  if (!name) return Unparsed({}, "ALTER TABLE without a table name");
+  DdlStatement s;
+  s.kind = DdlStatement::kAlterTable;
+  s.table = *name;
+  if (Accept("wait")) {
+    ++pos_;
+  } else {
+    Accept("nowait");
+  }
+  while (!AtEnd()) {
+    size_t spec_start = pos_;
+    if (!AlterSpec(&s)) {
+      pos_ = spec_start;
+      std::string clause;
+      for (size_t k = spec_start; k < t_.size() && !(t_[k].kind == Token::kPunct && t_[k].text == ","); ++k) {
+        clause += (clause.empty() ? "" : " ") + t_[k].text;
+      }
+      return Unparsed({*name}, fmt::format("the ALTER TABLE clause '{}' is not understood", clause));
+    }
+    if (AtEnd()) break;
+    if (!AcceptPunct(',')) {
+      if (IsPunct(';')) break;
+      return Unparsed({*name}, fmt::format("ALTER TABLE: unexpected {}", Here()));
+    }
+  }
+  for (const AlterOp& op : s.ops) {  // the table's new name, for callers that only look here
+    if (op.kind == AlterOp::kRenameTable) s.renames.push_back({*name, op.to});
+  }
+  return s;
+}
+
+DdlStatement Parser::Parse() {
+  DdlStatement none;
+  if (Accept("create")) {
+    bool or_replace = AcceptSeq({"or", "replace"});
+    bool temporary = Accept("temporary");
+    if (Accept("table")) {
+      DdlStatement s = CreateTable(temporary);
+      s.or_replace = or_replace;
+      return s;
+    }
+    if (Accept("database") || Accept("schema")) {
+      DdlStatement s;
+      s.kind = DdlStatement::kCreateDatabase;
+      SkipIfNotExists(&s.if_not_exists);
+      auto d = Ident();
+      if (!d) return Unparsed({}, "CREATE DATABASE without a name");
+      s.database = *d;
+      while (!AtEnd()) {
+        if (AcceptSeq({"character", "set"}) || Accept("charset") || Accept("collate")) {
+          if (auto cs = CharsetValue()) s.charset = CharsetOfName(*cs);
+        } else {
+          ++pos_;
+        }
+      }
+      return s;
+    }
+    if (Accept("sequence")) {
+      SkipIfNotExists();
+      auto n = Table();
+      return Unparsed(n ? std::vector<TableRef>{*n} : std::vector<TableRef>{},
+                      "CREATE SEQUENCE (sequence tables are not tracked from DDL)");
+    }
+    return none;  // INDEX, VIEW, TRIGGER, PROCEDURE, FUNCTION, EVENT, USER, ROLE, ...
+  }
+  if (Accept("alter")) {
+    Accept("online");
+    Accept("ignore");
+    if (Accept("table")) return AlterTable();
+    if (Accept("database") || Accept("schema")) {
+      DdlStatement s;
+      s.kind = DdlStatement::kAlterDatabase;
+      if (!Is("default") && !Is("character") && !Is("charset") && !Is("collate")) {
+        auto d = Ident();
+        if (d) s.database = *d;
+      }
+      while (!AtEnd()) {
+        if (AcceptSeq({"character", "set"}) || Accept("charset") || Accept("collate")) {
+          if (auto cs = CharsetValue()) s.charset = CharsetOfName(*cs);
+        } else {
+          ++pos_;
+        }
+      }
+      return s;
+    }
+    if (Accept("sequence")) {
+      SkipIfExists();
+      auto n = Table();
+      return Unparsed(n ? std::vector<TableRef>{*n} : std::vector<TableRef>{},
+                      "ALTER SEQUENCE (sequence tables are not tracked from DDL)");
+    }
+    return none;
+  }
+  if (Accept("rename")) {
+    if (!Accept("table") && !Accept("tables")) return none;  // RENAME USER
+    DdlStatement s;
+    s.kind = DdlStatement::kRenameTables;
+    SkipIfExists();
+    while (!AtEnd()) {
+      auto a = Table();
+      if (!a) return Unparsed({}, fmt::format("RENAME TABLE: expected a table at {}", Here()));
+      if (Accept("wait")) {
+        ++pos_;
+      } else {
+        Accept("nowait");
+      }
+      if (!Accept("to")) return Unparsed({*a}, fmt::format("RENAME TABLE: expected TO at {}", Here()));
+      auto b = Table();
+      if (!b) return Unparsed({*a}, fmt::format("RENAME TABLE: expected a table at {}", Here()));
+      s.renames.push_back({*a, *b});
+      if (!AcceptPunct(',')) break;
+      SkipIfExists();
+    }
+    return s;
+  }
+  if (Accept("drop")) {
+    bool temporary = Accept("temporary");
+    if (Accept("table") || Accept("tables")) {
+      DdlStatement s;
+      s.kind = DdlStatement::kDropTables;
+      s.temporary = temporary;
+      SkipIfExists();
+      while (!AtEnd()) {
+        auto t = Table();
+        if (!t) break;
+        s.tables.push_back(*t);
+        if (!AcceptPunct(',')) break;
+      }
+      if (s.tables.empty()) return Unparsed({}, "DROP TABLE without a table name");
+      return s;
+    }
+    if (Accept("database") || Accept("schema")) {
+      DdlStatement s;
+      s.kind = DdlStatement::kDropDatabase;
+      SkipIfExists();
+      auto d = Ident();
+      if (!d) return Unparsed({}, "DROP DATABASE without a name");
+      s.database = *d;
+      return s;
+    }
+    if (Accept("sequence")) {
+      DdlStatement s;
+      s.kind = DdlStatement::kDropTables;
+      SkipIfExists();
+      while (auto t = Table()) {
+        s.tables.push_back(*t);
+        if (!AcceptPunct(',')) break;
+      }
+      return s;
+    }
+    return none;
+  }
+  return none;  // TRUNCATE (data, not schema), DML, GRANT, SET, ...
+}
+
+}  // namespace
+
+std::string CharsetOfName(std::string_view name) {
+  std::string n = Lower(name);
+  size_t us = n.find('_');
+  std::string cs = us == std::string::npos ? n : n.substr(0, us);
+  if (n == "utf8mb4" || n.rfind("utf8mb4_", 0) == 0) return "utf8mb4";
+  if (n == "utf8mb3" || n.rfind("utf8mb3_", 0) == 0) return "utf8mb3";
+  if (cs == "utf8") return "utf8mb3";
+  return cs;
+}
+
+DdlStatement ParseDdl(std::string_view query) { return Parser(query).Parse(); }
+
+}  // namespace tidemark::mysql
