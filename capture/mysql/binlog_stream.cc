@@ -4,6 +4,7 @@
 #include <mariadb_rpl.h>
 #include <sys/socket.h>
 
+#include "capture/mysql/gtid_set.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -24,6 +25,18 @@ absl::StatusOr<std::unique_ptr<BinlogStream>> BinlogStream::Open(std::unique_ptr
                                         absl::ToInt64Nanoseconds(heartbeat)),
                             "setting the heartbeat period"));
   std::string where;
+  if (start.mysql_gtid) {
+    TM_ASSIGN_OR_RETURN(GtidSet set, GtidSet::Parse(start.gtid));
+    std::string req = EncodeBinlogDumpGtid(server_id, "", 4, set);
+    std::unique_ptr<BinlogStream> s(new BinlogStream(std::move(conn), start));
+    MYSQL* m = s->conn_->raw();
+    constexpr auto kComBinlogDumpGtid = static_cast<enum enum_server_command>(0x1e);
+    if (m->methods->db_command(m, kComBinlogDumpGtid, req.data(), req.size(), 1, nullptr) != 0) {
+      return MysqlStatus(m, fmt::format("starting the binlog dump at GTID set {}", start.gtid));
+    }
+    s->reader_ = std::thread([p = s.get()] { p->ReaderLoop(); });
+    return s;
+  }
   if (start.file.empty()) {
     TM_RETURN_IF_ERROR(c.Exec(fmt::format("SET @slave_connect_state = '{}'", c.Escape(start.gtid)),
                               "setting the GTID start state"));

@@ -1,6 +1,7 @@
 // Binlog dump connection (layer 3): registers as a replica with libmariadb, sends
 // COM_BINLOG_DUMP through mariadb_rpl_open (file:pos, or MariaDB GTID via
-// @slave_connect_state), and reads raw event packets with mysql_net_read_packet on a
+// @slave_connect_state) or, for a MySQL uuid:interval GTID set, COM_BINLOG_DUMP_GTID
+// itself (EncodeBinlogDumpGtid, gtid_set.h; libmariadb has no API for it), and reads raw event packets with mysql_net_read_packet on a
 // reader thread so that Read() can wait with a deadline. Events are handed out raw
 // (header..checksum); parsing is the decoder's job.
 //
@@ -26,9 +27,10 @@
 namespace tidemark::mysql {
 
 struct DumpStart {
-  std::string file;      // empty with gtid: MariaDB GTID dump
+  std::string file;      // empty with gtid: GTID dump
   uint64_t pos = 4;
   std::string gtid;      // MariaDB slave_connect_state (used when file is empty)
+  bool mysql_gtid = false;  // `gtid` is a MySQL uuid:interval set: COM_BINLOG_DUMP_GTID
 };
 
 class BinlogStream {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -17,6 +18,78 @@ std::string UuidText(const uint8_t* s) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out += fmt::format("{:02x}", s[i]);
   }
+  return out;
+}
+
+bool UuidBytes(std::string_view text, std::string* out) {
+  out->clear();
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return false;
+      ++i;
+      continue;
+    }
+    int v = 0;
+    for (int k = 0; k < 2; ++k, ++i) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return false;
+      v = v * 16 + d;
+    }
+    out->push_back(static_cast<char>(v));
+  }
+  return out->size() == 16;
+}
+
+namespace {
+// Sorts and joins overlapping or adjacent [a, b] intervals.
+void MergeIntervals(std::vector<std::pair<int64_t, int64_t>>* iv) {
+  std::sort(iv->begin(), iv->end());
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& [a, b] : *iv) {
+    if (!merged.empty() && a <= merged.back().second + 1) {
+      merged.back().second = std::max(merged.back().second, b);
+    } else {
+      merged.push_back({a, b});
+    }
+  }
+  *iv = std::move(merged);
+}
+
+void PutLE(std::string* out, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+std::string GtidSet::EncodeMysql() const {
+  std::string out;
+  PutLE(&out, mysql_.size(), 8);
+  for (const auto& [uuid, iv] : mysql_) {
+    std::string sid;
+    UuidBytes(uuid, &sid);  // validated by Parse
+    out += sid;
+    PutLE(&out, iv.size(), 8);
+    for (const auto& [a, b] : iv) {
+      PutLE(&out, static_cast<uint64_t>(a), 8);
+      PutLE(&out, static_cast<uint64_t>(b) + 1, 8);  // exclusive end
+    }
+  }
+  return out;
+}
+
+std::string EncodeBinlogDumpGtid(uint32_t server_id, std::string_view file, uint64_t pos,
+                                 const GtidSet& gtids) {
+  constexpr uint16_t kBinlogThroughGtid = 0x04;
+  std::string data = gtids.EncodeMysql();
+  std::string out;
+  PutLE(&out, kBinlogThroughGtid, 2);
+  PutLE(&out, server_id, 4);
+  PutLE(&out, file.size(), 4);
+  out.append(file);
+  PutLE(&out, pos, 8);
+  PutLE(&out, data.size(), 4);
+  out += data;
   return out;
 }
 
@@ -44,7 +117,9 @@ absl::StatusOr<GtidSet> GtidSet::Parse(std::string_view text) {
     }
     std::vector<std::string> f = absl::StrSplit(AV(p), ':');
     std::string uuid = f[0];
-    if (uuid.size() != 36) {
+    for (char& c : uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string sid;
+    if (!UuidBytes(uuid, &sid)) {
       return absl::InvalidArgumentError(fmt::format("GTID set part '{}': bad uuid", p));
     }
     for (size_t i = 1; i < f.size(); ++i) {
@@ -57,8 +132,7 @@ absl::StatusOr<GtidSet> GtidSet::Parse(std::string_view text) {
       }
       set.mysql_[uuid].push_back({a, b});
     }
-    auto& iv = set.mysql_[uuid];
-    std::sort(iv.begin(), iv.end());
+    MergeIntervals(&set.mysql_[uuid]);
   }
   return set;
 }
@@ -70,16 +144,7 @@ void GtidSet::AddMaria(uint32_t domain, uint32_t server, uint64_t seq) {
 void GtidSet::AddMysql(const std::string& uuid, int64_t gno) {
   auto& iv = mysql_[uuid];
   iv.push_back({gno, gno});
-  std::sort(iv.begin(), iv.end());
-  std::vector<std::pair<int64_t, int64_t>> merged;
-  for (const auto& [a, b] : iv) {
-    if (!merged.empty() && a <= merged.back().second + 1) {
-      merged.back().second = std::max(merged.back().second, b);
-    } else {
-      merged.push_back({a, b});
-    }
-  }
-  iv = std::move(merged);
+  MergeIntervals(&iv);
 }
 
 std::string GtidSet::ToString() const {

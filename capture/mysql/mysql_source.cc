@@ -89,12 +89,13 @@ absl::Status MysqlSource::Start(const v1::SourcePosition& from) {
     start.pos = fp->second;
   } else {
     TM_ASSIGN_OR_RETURN(GtidSet set, GtidSet::Parse(options_.start));
-    if (!set.is_maria()) {
-      return absl::UnimplementedError(fmt::format(
-          "source.start '{}' is a MySQL GTID set; starting from one needs COM_BINLOG_DUMP_GTID, "
-          "which this build does not send; use FILE:POS (SHOW BINARY LOGS) or now",
+    if (set.is_maria() && set.is_mysql()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "source.start '{}' mixes MariaDB (domain-server-seq) and MySQL (uuid:interval) GTIDs; "
+          "use the notation of the server",
           options_.start));
     }
+    start.mysql_gtid = set.is_mysql();
     start.gtid = gtid = set.ToString();
   }
   if (!history_) {

@@ -5,8 +5,8 @@
 // of the end of that transaction's XID/COMMIT: resumes exactly after it; its GTID
 // set seeds the GTID tracking); else source.start: "now" (SHOW MASTER STATUS plus
 // @@gtid_binlog_pos / Executed_Gtid_Set), "FILE:POS", or a MariaDB GTID list
-// ("0-1-42,1-2-7", dump via @slave_connect_state). A MySQL uuid:interval start needs
-// COM_BINLOG_DUMP_GTID, which this build does not send: kUnimplemented with the fix.
+// ("0-1-42,1-2-7", dump via @slave_connect_state) or a MySQL uuid:interval set
+// ("uuid:1-42", COM_BINLOG_DUMP_GTID: the server sends every transaction not in it).
 // Schema: the history (schema_history.h) is opened at the first Start. When it is
 // empty, the tables' definitions are loaded from information_schema for the position
 // the stream starts at (schema_loader.h: proven from the binlog, never assumed). Each
