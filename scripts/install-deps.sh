@@ -10,7 +10,7 @@ PKGS=(
   libssl-dev liblz4-dev libjemalloc-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   postgresql-15 postgresql-client-15 postgresql-contrib
   mariadb-server mariadb-client libzstd-dev zlib1g-dev
-  python3 python3-bson procps iproute2 util-linux kcat
+  python3 python3-bson procps iproute2 util-linux kcat sysbench
 )
 
 missing=()
