@@ -5,12 +5,16 @@
 #
 #   bench/pg_latency.sh                # from anywhere; 5,000 rows/s for 60 s by default
 #
-# How latency is measured (no poller, no trigger, one clock): all three servers run on this
-# machine with track_commit_timestamp = on. A row's source commit time is
-# pg_xact_commit_timestamp(xmin) of the row on the source; its visible time on a target is
-# pg_xact_commit_timestamp(xmin) of the same row there (the target transaction that wrote it
-# commits, and so becomes visible, at that instant). Rows are only inserted, so xmin is the
-# inserting transaction on each side. latency = target commit time - source commit time.
+# How latency is measured (one clock: all servers run on this machine). A row's source commit
+# time is pg_xact_commit_timestamp(xmin) of the row on the source (track_commit_timestamp = on;
+# rows are only inserted, so xmin is the inserting transaction). Its visible time on a target is
+# taken by a DEFERRED constraint trigger on the target table, which runs in the commit of the
+# transaction that wrote the row, just before its commit record, and stores clock_timestamp()
+# in lat_seen(id, seen) (ENABLE ALWAYS, so it also fires in the subscription's apply worker).
+# latency = seen - source commit time. The target's own commit timestamp cannot be used for the
+# subscription: PostgreSQL records the origin's commit time for transactions applied under a
+# replication origin. For tidemark it can, and is printed as a cross-check
+# (pg_xact_commit_timestamp(xmin) of the row on tidemark's target).
 #
 # What it does:
 #   1. starts three throwaway PostgreSQL 15 servers (tests/servers/pg-up.sh, PG_DURABLE=0 but the
@@ -82,6 +86,16 @@ q() { local d=$1; shift; "$PG_BIN/psql" "${DSN[$d]}" -XAtq -v ON_ERROR_STOP=1 "$
 
 TABLE_DDL="CREATE TABLE lat (id bigserial PRIMARY KEY, payload text NOT NULL)"
 for d in src "${TARGETS[@]}"; do q "$d" -c "$TABLE_DDL" >/dev/null; done
+for d in "${TARGETS[@]}"; do
+  q "$d" <<'SQL' >/dev/null
+CREATE TABLE lat_seen (id bigint NOT NULL, seen timestamptz NOT NULL);
+CREATE FUNCTION lat_seen() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO public.lat_seen VALUES (NEW.id, clock_timestamp()); RETURN NULL; END$$;
+CREATE CONSTRAINT TRIGGER lat_seen AFTER INSERT ON lat DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION lat_seen();
+ALTER TABLE lat ENABLE ALWAYS TRIGGER lat_seen;
+SQL
+done
 q src <<SQL >/dev/null
 CREATE PUBLICATION bench_pub FOR TABLE public.lat;
 SELECT pg_create_logical_replication_slot('bench_tm', 'pgoutput');
@@ -121,20 +135,21 @@ if [[ $REFERENCE == 1 ]]; then
 user=postgres dbname=bench' PUBLICATION bench_pub WITH (copy_data = false)" >/dev/null
 fi
 
-# Waits until target $1 holds at least $2 rows (tidemark must stay alive).
+# Waits up to $3 seconds until target $1 holds at least $2 rows (tidemark must stay alive).
 wait_rows() {
-  local d=$1 n=$2 t0 c
+  local d=$1 n=$2 limit=$3 t0 c
   t0=$(now)
   while :; do
     c=$(q "$d" -c "SELECT count(*) FROM lat" 2>/dev/null || echo 0)
     [[ $c -ge $n ]] && return 0
     kill -0 "$TM_PID" 2>/dev/null || { tail -30 "$WORK/tidemark.log" >&2; die "tidemark exited"; }
-    awk -v t0="$t0" -v t="$(now)" 'BEGIN{exit !(t - t0 > 600)}' && die "$d: only $c of $n rows after 10 minutes"
+    awk -v t0="$t0" -v t="$(now)" -v l="$limit" 'BEGIN{exit !(t - t0 > l)}' \
+      && die "$d: only $c of $n rows after $limit s (see $d/postgres.log; KEEP=1 keeps it)"
     sleep 0.2
   done
 }
 q src -c "INSERT INTO lat (payload) VALUES ('warm-up')" >/dev/null
-for d in "${TARGETS[@]}"; do wait_rows "$d" 1; done
+for d in "${TARGETS[@]}"; do wait_rows "$d" 1 60; done
 log "both appliers are streaming"
 
 # --------------------------------------------------------------------- load --
@@ -149,7 +164,7 @@ log "load: $RATE_TPS transactions/s × $ROWS_PER_TX rows for $DURATION s (pgbenc
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 TOTAL=$(q src -c "SELECT count(*) FROM lat")
 LOADED=$(q src -c "SELECT count(*) FROM lat WHERE id >= $FIRST_ID")
-for d in "${TARGETS[@]}"; do wait_rows "$d" "$TOTAL"; done
+for d in "${TARGETS[@]}"; do wait_rows "$d" "$TOTAL" 600; done
 TM_CPU=$(cpu_secs "$TM_PID")
 kill -TERM "$TM_PID"; wait "$TM_PID" || log "warning: tidemark exited with status $? after SIGTERM"
 TM_PID=""
@@ -159,21 +174,23 @@ q src -c "\\copy (SELECT id, pg_xact_commit_timestamp(xmin) FROM lat WHERE id >=
 SPAN=$(q src -c "SELECT round(extract(epoch FROM max(c) - min(c))::numeric, 2) FROM
                  (SELECT pg_xact_commit_timestamp(xmin) c FROM lat WHERE id >= $FIRST_ID) s")
 declare -A FIG
-for d in "${TARGETS[@]}"; do
-  FIG[$d]=$(q "$d" <<SQL | tail -1
-CREATE TEMP TABLE src_commits (id bigint PRIMARY KEY, committed timestamptz NOT NULL);
-\\copy src_commits FROM '$WORK/src_commits.tsv'
-WITH l AS (
-  SELECT extract(epoch FROM pg_xact_commit_timestamp(t.xmin) - s.committed) * 1000 AS ms,
-         t.xmin AS x
-  FROM lat t JOIN src_commits s USING (id))
-SELECT concat_ws(' ', count(*), count(DISTINCT x::text),
+# percentiles of the latencies in "ms" of relation l, as one line of numbers
+STATS="concat_ws(' ', count(*),
        round(percentile_disc(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
        round(percentile_disc(0.9) WITHIN GROUP (ORDER BY ms)::numeric, 1),
        round(percentile_disc(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1),
        round(percentile_disc(0.999) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-       round(max(ms)::numeric, 1), round(avg(ms)::numeric, 1), round(min(ms)::numeric, 1))
-FROM l;
+       round(max(ms)::numeric, 1), round(avg(ms)::numeric, 1), round(min(ms)::numeric, 1))"
+for d in "${TARGETS[@]}"; do
+  FIG[$d]=$(q "$d" <<SQL | tail -2 | paste -sd'|'
+CREATE TEMP TABLE src_commits (id bigint PRIMARY KEY, committed timestamptz NOT NULL);
+\\copy src_commits FROM '$WORK/src_commits.tsv'
+WITH l AS (SELECT extract(epoch FROM v.seen - s.committed) * 1000 AS ms
+           FROM lat_seen v JOIN src_commits s USING (id))
+SELECT $STATS || ' ' || (SELECT count(DISTINCT xmin::text) FROM lat WHERE id >= $FIRST_ID) FROM l;
+WITH l AS (SELECT extract(epoch FROM pg_xact_commit_timestamp(t.xmin) - s.committed) * 1000 AS ms
+           FROM lat t JOIN src_commits s USING (id))
+SELECT $STATS FROM l;
 SQL
 )
 done
@@ -187,10 +204,14 @@ echo
 printf '%-14s %8s %10s %8s %8s %8s %8s %8s %8s %8s\n' applier rows target_tx p50_ms p90_ms p99_ms p99.9_ms max_ms mean_ms min_ms
 for d in "${TARGETS[@]}"; do
   name=tidemark; [[ $d == sub ]] && name=subscription
-  read -r n tx p50 p90 p99 p999 mx mean mn <<<"${FIG[$d]}"
-  [[ $n -eq $LOADED ]] || log "warning: $name: $n rows joined, $LOADED loaded"
+  read -r n p50 p90 p99 p999 mx mean mn tx <<<"${FIG[$d]%%|*}"
+  [[ $n -eq $LOADED ]] || log "warning: $name: $n rows seen, $LOADED loaded"
   printf '%-14s %8s %10s %8s %8s %8s %8s %8s %8s %8s\n' "$name" "$n" "$tx" "$p50" "$p90" "$p99" "$p999" "$mx" "$mean" "$mn"
 done
+read -r n p50 p90 p99 p999 mx mean mn <<<"${FIG[tm]#*|}"
+printf '%-14s %8s %10s %8s %8s %8s %8s %8s %8s %8s\n' "(tidemark, ts)" "$n" "" "$p50" "$p90" "$p99" "$p999" "$mx" "$mean" "$mn"
 echo
-echo "latency of each row: its target commit time - its source commit time (pg_xact_commit_timestamp"
-echo "  on both sides, one clock); target_tx: target transactions that wrote the rows."
+echo "latency of each row: the time the target transaction that wrote it was committing (a deferred"
+echo "  trigger's clock_timestamp()) - its source commit time (pg_xact_commit_timestamp on the"
+echo "  source); one clock. target_tx: target transactions that wrote the rows. (tidemark, ts):"
+echo "  tidemark's rows measured by its target's own commit timestamps instead (a cross-check)."
