@@ -334,7 +334,10 @@ absl::Status ParseKafka(const Section& s, v1::SinkConfig* out) {
   return absl::OkStatus();
 }
 
-absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkConfig* out) {
+// `source_type` picks the Kafka topic default: MongoDB tables have a database and no
+// schema, so theirs is <pipeline>.{db}.{table} (Debezium's prefix.db.collection).
+absl::Status ParseSink(const Section& s, const std::string& pipeline,
+                       const std::string& source_type, v1::SinkConfig* out) {
   TM_OPT(auto type, s.String("type"));
   if (type) {
     TM_RETURN_IF_ERROR(s.CheckOneOf("type", *type, {"file", "null", "postgres", "mysql", "kafka"}));
@@ -399,7 +402,8 @@ absl::Status ParseSink(const Section& s, const std::string& pipeline, v1::SinkCo
     if (!brokers || brokers->empty()) return s.Missing("brokers");
     out->set_brokers(*brokers);
     TM_OPT(auto topic, s.String("topic"));
-    out->set_topic(topic.value_or(pipeline + ".{schema}.{table}"));
+    out->set_topic(topic.value_or(pipeline + (source_type == "mongo" ? ".{db}.{table}"
+                                                                      : ".{schema}.{table}")));
     if (out->topic().empty()) return s.ErrorAt("topic", "must not be empty");
     TM_OPT(auto format, s.String("format"));
     out->set_format(format.value_or("json"));
@@ -457,7 +461,7 @@ absl::Status ParseSinks(const Section& root, v1::PipelineConfig* cfg) {
   std::map<std::string, std::string> paths;  // file path → sink name
   for (const Section& s : *sinks) {
     v1::SinkConfig* sink = cfg->add_sinks();
-    TM_RETURN_IF_ERROR(ParseSink(s, cfg->pipeline(), sink));
+    TM_RETURN_IF_ERROR(ParseSink(s, cfg->pipeline(), cfg->source().type(), sink));
     if (sink->type() == "kafka") ExpectedTopics(cfg->source(), cfg->pipeline(), sink);
     auto [it, fresh] = names.emplace(sink->name(), s.LineOf("name"));
     if (!fresh) {

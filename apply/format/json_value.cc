@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <iterator>
 
 #include "common/json_writer.h"
 #include "apply/format/temporal.h"
+#include "absl/status/statusor.h"
 #include "common/status_macros.h"
 
 namespace tidemark::json {
@@ -58,7 +60,12 @@ absl::Status AppendBitString(std::string* out, const std::string& bits) {
   return absl::OkStatus();
 }
 
-absl::Status AppendDocument(std::string* out, const v1::Document& doc) {
+// kEnvelope: DESIGN.md §4; kExtended: MongoDB Extended JSON v2, canonical mode.
+enum class Style { kEnvelope, kExtended };
+
+absl::Status AppendStyled(std::string* out, const v1::Value& v, Style style);
+
+absl::Status AppendDocument(std::string* out, const v1::Document& doc, Style style) {
   out->push_back('{');
   bool first = true;
   for (const v1::DocumentField& f : doc.fields()) {
@@ -66,11 +73,17 @@ absl::Status AppendDocument(std::string* out, const v1::Document& doc) {
     first = false;
     TM_RETURN_IF_ERROR(AppendString(out, f.name()));
     out->push_back(':');
-    absl::Status s = AppendValue(out, f.value());
+    absl::Status s = AppendStyled(out, f.value(), style);
     if (!s.ok()) return Annotate(s, fmt::format("field '{}': ", f.name()));
   }
   out->push_back('}');
   return absl::OkStatus();
+}
+
+void AppendBinary(std::string* out, const std::string& data, uint32_t subtype) {
+  out->append("{\"$binary\":{\"base64\":\"");
+  AppendBase64(out, data);
+  fmt::format_to(std::back_inserter(*out), "\",\"subType\":\"{:02x}\"}}}}", subtype);
 }
 
 absl::Status AppendObjectId(std::string* out, const std::string& b) {
@@ -88,7 +101,7 @@ absl::Status AppendObjectId(std::string* out, const std::string& b) {
   return absl::OkStatus();
 }
 
-absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
+absl::Status AppendBsonValue(std::string* out, const v1::Value& v, Style style) {
   using V = v1::Value;
   switch (v.kind_case()) {
     case V::kObjectId:
@@ -102,10 +115,7 @@ absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
         return absl::InvalidArgumentError(
             fmt::format("binary subtype {} (want 0..255)", v.binary().subtype()));
       }
-      out->append("{\"$binary\":{\"base64\":\"");
-      AppendBase64(out, v.binary().data());
-      fmt::format_to(std::back_inserter(*out), "\",\"subType\":\"{:02x}\"}}}}",
-                     v.binary().subtype());
+      AppendBinary(out, v.binary().data(), v.binary().subtype());
       return absl::OkStatus();
     case V::kRegex:
       out->append("{\"$regularExpression\":{\"pattern\":");
@@ -119,7 +129,7 @@ absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
       TM_RETURN_IF_ERROR(AppendString(out, v.code().code()));
       if (v.code().has_scope()) {
         out->append(",\"$scope\":");
-        TM_RETURN_IF_ERROR(AppendDocument(out, v.code().scope()));
+        TM_RETURN_IF_ERROR(AppendDocument(out, v.code().scope(), style));
       }
       out->push_back('}');
       return absl::OkStatus();
@@ -127,7 +137,7 @@ absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
       out->append(v.bson_key() == v1::BSON_MAX_KEY ? "{\"$maxKey\":1}" : "{\"$minKey\":1}");
       return absl::OkStatus();
     case V::kDocument:
-      return AppendDocument(out, v.document());
+      return AppendDocument(out, v.document(), style);
     case V::kBsonSymbol:
       out->append("{\"$symbol\":");
       TM_RETURN_IF_ERROR(AppendString(out, v.bson_symbol()));
@@ -137,6 +147,81 @@ absl::Status AppendBsonValue(std::string* out, const v1::Value& v) {
       break;
   }
   return absl::InvalidArgumentError("value with no kind set");
+}
+
+
+// "$numberDouble" text: shortest round-trip digits, always with a fraction or an
+// exponent so that it never reads as an integer ("1.0", "-0.0", "1e+300").
+std::string ExtendedDouble(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d < 0 ? "-Infinity" : "Infinity";
+  std::string s = fmt::format("{}", d);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+// The kinds whose canonical Extended JSON differs from the envelope's form; false
+// when `v` is of another kind (printed as in the envelope).
+absl::StatusOr<bool> AppendExtendedScalar(std::string* out, const v1::Value& v) {
+  using V = v1::Value;
+  switch (v.kind_case()) {
+    case V::kIntValue:
+      if (v.bson_int32()) {
+        if (v.int_value() < INT32_MIN || v.int_value() > INT32_MAX) {
+          return absl::InvalidArgumentError(
+              fmt::format("int32 value {} outside the int32 range", v.int_value()));
+        }
+        fmt::format_to(std::back_inserter(*out), "{{\"$numberInt\":\"{}\"}}", v.int_value());
+      } else {
+        fmt::format_to(std::back_inserter(*out), "{{\"$numberLong\":\"{}\"}}", v.int_value());
+      }
+      return true;
+    case V::kDoubleValue:
+      fmt::format_to(std::back_inserter(*out), "{{\"$numberDouble\":\"{}\"}}",
+                     ExtendedDouble(v.double_value()));
+      return true;
+    case V::kDecimalValue:
+      out->append("{\"$numberDecimal\":");
+      TM_RETURN_IF_ERROR(AppendString(out, v.decimal_value()));
+      out->push_back('}');
+      return true;
+    case V::kTimestamptzMicros:
+      if (v.timestamptz_micros() % 1000 != 0) {
+        return absl::InvalidArgumentError(fmt::format(
+            "instant {} us is not whole milliseconds, so it is no BSON date", v.timestamptz_micros()));
+      }
+      fmt::format_to(std::back_inserter(*out), "{{\"$date\":{{\"$numberLong\":\"{}\"}}}}",
+                     v.timestamptz_micros() / 1000);
+      return true;
+    case V::kBytesValue:
+      AppendBinary(out, v.bytes_value(), 0);
+      return true;
+    case V::kUuid:
+      if (v.uuid().size() != 16) {
+        return absl::InvalidArgumentError(fmt::format("uuid of {} bytes (want 16)", v.uuid().size()));
+      }
+      AppendBinary(out, v.uuid(), 4);
+      return true;
+    case V::kNullValue:
+    case V::kBoolValue:
+    case V::kTextValue:
+    case V::kArray:
+    case V::kObjectId:
+    case V::kBsonTimestamp:
+    case V::kBinary:
+    case V::kRegex:
+    case V::kCode:
+    case V::kBsonKey:
+    case V::kDocument:
+    case V::kBsonSymbol:
+      return false;
+    default:
+      break;
+  }
+  if (v.kind_case() == V::KIND_NOT_SET) return absl::InvalidArgumentError("value with no kind set");
+  return absl::InvalidArgumentError(fmt::format(
+      "a {} value has no BSON form (Extended JSON holds MongoDB values only)",
+      v.GetDescriptor()->FindFieldByNumber(v.kind_case())->name()));
 }
 
 }  // namespace
@@ -154,7 +239,21 @@ std::string FormatFloat(float f) {
 }
 
 absl::Status AppendValue(std::string* out, const v1::Value& v) {
+  return AppendStyled(out, v, Style::kEnvelope);
+}
+
+absl::Status AppendExtendedJson(std::string* out, const v1::Value& v) {
+  return AppendStyled(out, v, Style::kExtended);
+}
+
+namespace {
+
+absl::Status AppendStyled(std::string* out, const v1::Value& v, Style style) {
   using V = v1::Value;
+  if (style == Style::kExtended) {
+    TM_ASSIGN_OR_RETURN(bool done, AppendExtendedScalar(out, v));
+    if (done) return absl::OkStatus();
+  }
   switch (v.kind_case()) {
     case V::kNullValue:
       out->append("null");
@@ -225,7 +324,7 @@ absl::Status AppendValue(std::string* out, const v1::Value& v) {
       int i = 0;
       for (const v1::Value& e : v.array().elements()) {
         if (i > 0) out->push_back(',');
-        absl::Status s = AppendValue(out, e);
+        absl::Status s = AppendStyled(out, e, style);
         if (!s.ok()) return Annotate(s, fmt::format("array element {}: ", i));
         ++i;
       }
@@ -250,11 +349,13 @@ absl::Status AppendValue(std::string* out, const v1::Value& v) {
     case V::kBsonKey:
     case V::kDocument:
     case V::kBsonSymbol:
-      return AppendBsonValue(out, v);
+      return AppendBsonValue(out, v, style);
     case V::KIND_NOT_SET:
       break;
   }
   return absl::InvalidArgumentError("value with no kind set");
 }
+
+}  // namespace
 
 }  // namespace tidemark::json

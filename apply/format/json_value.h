@@ -51,6 +51,24 @@ namespace tidemark::json {
 // caller adds the column name); `out` is then partially written.
 absl::Status AppendValue(std::string* out, const v1::Value& v);
 
+// Appends a MongoDB value (capture/mongo/bson_values.h) as canonical MongoDB
+// Extended JSON v2 (https://github.com/mongodb/specifications, extended-json.md),
+// which keeps every BSON type: parsed back (e.g. bson_new_from_json) it gives the
+// same BSON. The kinds whose form differs from AppendValue's above:
+//   int_value          {"$numberInt":"-5"} when bson_int32, else {"$numberLong":"-5"}
+//   double_value       {"$numberDouble":"0.1"}: shortest round-trip digits, with
+//                      ".0" added to integral values ("1.0", "-0.0", "1e+300"),
+//                      "NaN", "Infinity", "-Infinity"
+//   decimal_value      {"$numberDecimal":"-12.3400"}
+//   timestamptz_micros {"$date":{"$numberLong":"<ms since epoch>"}} (not whole
+//                      milliseconds: an error)
+//   bytes_value        {"$binary":{"base64":"..","subType":"00"}}
+//   uuid               {"$binary":{"base64":"..","subType":"04"}}
+// null, bool, text, arrays, documents and the BSON-only kinds print as above, with
+// nested values in this form. Kinds no BSON value decodes to (uint, float, dates
+// without zone, intervals, json_text, ...) are kInvalidArgument naming the kind.
+absl::Status AppendExtendedJson(std::string* out, const v1::Value& v);
+
 // The JSON number text of a double/float (no NaN/Inf: callers handle those).
 std::string FormatDouble(double d);
 std::string FormatFloat(float f);

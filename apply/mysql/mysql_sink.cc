@@ -6,6 +6,7 @@
 #include "apply/mysql/mysql_text.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "schema/mongo_shape.h"
 
 namespace tidemark::mysqlsink {
 namespace {
@@ -31,6 +32,7 @@ MysqlSink::MysqlSink(DbSinkOptions options, const SchemaRegistry* registry)
 void MysqlSink::Reset() {
   conn_.reset();
   folds_.clear();
+  pending_sql_.clear();
   tables_.clear();
   current_ = committed_;
   dirty_ = false;
@@ -99,6 +101,24 @@ absl::Status MysqlSink::Write(const JournalBatch& batch) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<MysqlTable*> MysqlSink::TableFor(const v1::TableSchema& schema) {
+  auto tkey = std::make_pair(TableKey(schema.table()), schema.version());
+  auto t = tables_.find(tkey);
+  if (t == tables_.end()) {
+    std::optional<v1::TableSchema> previous;
+    if (schema.version() > 1) {
+      auto p = registry_->Get(schema.table(), schema.version() - 1);
+      if (p.ok()) {
+        previous = mongo_shape::IsMongoSchema(*p) ? mongo_rows::RelationalSchema(*p) : *p;
+      }
+    }
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<MysqlTable> table,
+                        MysqlTable::Resolve(conn_.get(), options_, dsn_database_, schema, previous));
+    t = tables_.emplace(tkey, std::move(table)).first;
+  }
+  return t->second.get();
+}
+
 absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
@@ -108,32 +128,58 @@ absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
     // that DDL's implicit commit never splits a batch.
     TM_RETURN_IF_ERROR(Commit());
   }
-  auto tkey = std::make_pair(key, schema.version());
-  auto t = tables_.find(tkey);
-  if (t == tables_.end()) {
-    std::optional<v1::TableSchema> previous;
-    if (schema.version() > 1) {
-      auto p = registry_->Get(schema.table(), schema.version() - 1);
-      if (p.ok()) previous = *p;
-    }
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<MysqlTable> table,
-                        MysqlTable::Resolve(conn_.get(), options_, dsn_database_, schema, previous));
-    t = tables_.emplace(tkey, std::move(table)).first;
-  }
-  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, t->second->key()));
+  TM_ASSIGN_OR_RETURN(MysqlTable * table, TableFor(schema));
+  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
   auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
   (void)added;
   return &slot->second.second;
 }
 
+absl::Status MysqlSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
+  // Everything before the rename is committed first (with its checkpoint): the
+  // tables' DDL below would commit implicitly, and the move must see those rows.
+  TM_RETURN_IF_ERROR(Commit());
+  TM_ASSIGN_OR_RETURN(MysqlTable * from, TableFor(relational));
+  v1::TableSchema dest = relational;
+  *dest.mutable_table() = to;
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<MysqlTable> dest_table,
+                      MysqlTable::Resolve(conn_.get(), options_, dsn_database_, dest, std::nullopt));
+  for (std::string& sql : mongo_rows::MoveRowsSql(TargetEngine::kMysql, from->qualified(),
+                                                  dest_table->qualified(), relational)) {
+    pending_sql_.push_back(std::move(sql));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MysqlSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
+  // A MongoDB DDL of a collection tidemark never saw has no table here.
+  if (mongo_rows::IsMongoDdl(ev) && ev.schema_version() == 0) return absl::OkStatus();
+  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
+  if (!mongo_shape::IsMongoSchema(*schema)) {
+    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
+    return fold->Add(ev, offset);
+  }
+  TM_ASSIGN_OR_RETURN(mongo_rows::Change change, mongo_rows::Convert(ev, *schema, offset));
+  const v1::TableSchema* relational = mongo_schemas_.For(*schema);
+  switch (change.kind) {
+    case mongo_rows::Change::kNone:
+      return absl::OkStatus();
+    case mongo_rows::Change::kRow: {
+      TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*relational));
+      return fold->Add(change.event, offset);
+    }
+    case mongo_rows::Change::kMove:
+      return MoveRows(*relational, change.to);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MysqlSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
   if (entry.has_schema()) {
     schemas_.Remember(entry.schema());
-  } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
-    const v1::ChangeEvent& ev = entry.event();
-    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
-    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
-    TM_RETURN_IF_ERROR(fold->Add(ev, offset));
+  } else if (entry.has_event() &&
+             (entry.event().op() != v1::OP_DDL || mongo_rows::IsMongoDdl(entry.event()))) {
+    TM_RETURN_IF_ERROR(WriteEvent(offset, entry.event()));
   } else if (entry.has_commit() && entry.commit().has_position()) {
     *current_.mutable_position() = entry.commit().position();
   }
@@ -146,6 +192,10 @@ absl::Status MysqlSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
 absl::Status MysqlSink::Commit() {
   if (!dirty_) return absl::OkStatus();
   TM_RETURN_IF_ERROR(Run(conn_.get(), "START TRANSACTION", "begin"));
+  for (const std::string& sql : pending_sql_) {
+    TM_RETURN_IF_ERROR(Annotate(Run(conn_.get(), sql, "move the rows of a renamed collection"),
+                                fmt::format("sink {}: ", options_.name)));
+  }
   for (auto& [key, vf] : folds_) {
     auto& [version, fold] = vf;
     if (fold.empty()) continue;
@@ -168,6 +218,7 @@ absl::Status MysqlSink::Commit() {
       "write the checkpoint"));
   TM_RETURN_IF_ERROR(Run(conn_.get(), "COMMIT", "commit"));
   folds_.clear();
+  pending_sql_.clear();
   committed_ = current_;
   dirty_ = false;
   return absl::OkStatus();

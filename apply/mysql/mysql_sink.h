@@ -28,6 +28,7 @@
 
 #include "apply/db/change_fold.h"
 #include "apply/db/db_sink_options.h"
+#include "apply/db/mongo_rows.h"
 #include "apply/mysql/mysql_table.h"
 #include "apply/sink.h"
 #include "common/libmariadb.h"
@@ -53,6 +54,11 @@ class MysqlSink : public Sink {
   void Reset();
   absl::Status Fail(absl::Status s);
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
+  absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
+  // A MongoDB rename (apply/db/mongo_rows.h kMove): commits what came before,
+  // resolves both tables (DDL), and queues the move for the next Commit.
+  absl::Status MoveRows(const v1::TableSchema& relational, const v1::TableId& to);
+  absl::StatusOr<MysqlTable*> TableFor(const v1::TableSchema& schema);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
   absl::Status Commit();
 
@@ -65,6 +71,9 @@ class MysqlSink : public Sink {
   v1::Checkpoint current_;
   bool dirty_ = false;
   SchemaCache schemas_;  // this sink's schema records, else the registry
+  mongo_rows::SchemaMap mongo_schemas_;  // (_id, document) shapes of MongoDB collections
+  // Statements run first in the next Commit's transaction (MongoDB renames).
+  std::vector<std::string> pending_sql_;
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<MysqlTable>> tables_;
   std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
 };

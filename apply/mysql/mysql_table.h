@@ -49,6 +49,7 @@ class MysqlTable {
       const v1::TableSchema& schema, const std::optional<v1::TableSchema>& previous);
 
   const std::vector<std::string>& key() const { return key_; }
+  const std::string& qualified() const { return qualified_; }  // `db`.`table`
   absl::Status Apply(MysqlConn* conn, const TableFold& fold);
 
  private:

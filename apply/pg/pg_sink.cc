@@ -7,6 +7,7 @@
 #include "apply/pg/pg_exec.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "schema/mongo_shape.h"
 #include "schema/target_ddl.h"
 
 namespace tidemark::pgsink {
@@ -122,6 +123,25 @@ absl::Status PgSink::Write(const JournalBatch& batch) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<PgTable*> PgSink::TableFor(const v1::TableSchema& schema) {
+  TM_RETURN_IF_ERROR(EnsureTransaction());
+  auto tkey = std::make_pair(TableKey(schema.table()), schema.version());
+  auto t = tables_.find(tkey);
+  if (t == tables_.end()) {
+    std::optional<v1::TableSchema> previous;
+    if (schema.version() > 1) {
+      auto p = registry_->Get(schema.table(), schema.version() - 1);
+      if (p.ok()) {
+        previous = mongo_shape::IsMongoSchema(*p) ? mongo_rows::RelationalSchema(*p) : *p;
+      }
+    }
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<PgTable> table,
+                        PgTable::Resolve(conn_.get(), options_, schema, previous, next_stage_++));
+    t = tables_.emplace(tkey, std::move(table)).first;
+  }
+  return t->second.get();
+}
+
 absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
@@ -131,23 +151,56 @@ absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
     TM_RETURN_IF_ERROR(ApplyFold(key));
     folds_.erase(key);
   }
-  TM_RETURN_IF_ERROR(EnsureTransaction());
-  auto tkey = std::make_pair(key, schema.version());
-  auto t = tables_.find(tkey);
-  if (t == tables_.end()) {
-    std::optional<v1::TableSchema> previous;
-    if (schema.version() > 1) {
-      auto p = registry_->Get(schema.table(), schema.version() - 1);
-      if (p.ok()) previous = *p;
-    }
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<PgTable> table,
-                        PgTable::Resolve(conn_.get(), options_, schema, previous, next_stage_++));
-    t = tables_.emplace(tkey, std::move(table)).first;
-  }
-  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, t->second->key()));
+  TM_ASSIGN_OR_RETURN(PgTable * table, TableFor(schema));
+  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
   auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
   (void)added;
   return &slot->second.second;
+}
+
+absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
+  // Changes of either table before the rename reach the target first.
+  for (const std::string& key : {TableKey(relational.table()), TableKey(to)}) {
+    if (folds_.count(key) == 0) continue;
+    TM_RETURN_IF_ERROR(ApplyFold(key));
+    folds_.erase(key);
+  }
+  TM_ASSIGN_OR_RETURN(PgTable * from, TableFor(relational));
+  v1::TableSchema dest = relational;
+  *dest.mutable_table() = to;
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<PgTable> dest_table,
+                      PgTable::Resolve(conn_.get(), options_, dest, std::nullopt, next_stage_++));
+  for (const std::string& sql : mongo_rows::MoveRowsSql(TargetEngine::kPostgres, from->qualified(),
+                                                        dest_table->qualified(), relational)) {
+    TM_RETURN_IF_ERROR(Exec(conn_.get(), sql,
+                            fmt::format("sink {}: move the rows of renamed collection {} to {}",
+                                        options_.name, TableKey(relational.table()),
+                                        TableKey(to))).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
+  // A MongoDB DDL of a collection tidemark never saw has no table here.
+  if (mongo_rows::IsMongoDdl(ev) && ev.schema_version() == 0) return absl::OkStatus();
+  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
+  if (!mongo_shape::IsMongoSchema(*schema)) {
+    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
+    return fold->Add(ev, offset);
+  }
+  TM_ASSIGN_OR_RETURN(mongo_rows::Change change, mongo_rows::Convert(ev, *schema, offset));
+  const v1::TableSchema* relational = mongo_schemas_.For(*schema);
+  switch (change.kind) {
+    case mongo_rows::Change::kNone:
+      return absl::OkStatus();
+    case mongo_rows::Change::kRow: {
+      TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*relational));
+      return fold->Add(change.event, offset);
+    }
+    case mongo_rows::Change::kMove:
+      return MoveRows(*relational, change.to);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PgSink::ApplyFold(const std::string& table_key) {
@@ -161,11 +214,9 @@ absl::Status PgSink::ApplyFold(const std::string& table_key) {
 absl::Status PgSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
   if (entry.has_schema()) {
     schemas_.Remember(entry.schema());
-  } else if (entry.has_event() && entry.event().op() != v1::OP_DDL) {
-    const v1::ChangeEvent& ev = entry.event();
-    TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
-    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
-    TM_RETURN_IF_ERROR(fold->Add(ev, offset));
+  } else if (entry.has_event() &&
+             (entry.event().op() != v1::OP_DDL || mongo_rows::IsMongoDdl(entry.event()))) {
+    TM_RETURN_IF_ERROR(WriteEvent(offset, entry.event()));
   } else if (entry.has_commit() && entry.commit().has_position()) {
     *current_.mutable_position() = entry.commit().position();
   }

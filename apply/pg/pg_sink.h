@@ -16,6 +16,10 @@
 // connection) before COMMIT loses the whole batch, which is replayed; after COMMIT
 // the checkpoint says so.
 //
+// MongoDB collections are (_id, document) tables (apply/db/mongo_rows.h); a rename
+// applies the folds of both collections first, then moves the rows in the same
+// open transaction.
+//
 // Errors: connection trouble → kUnavailable, deadlock/serialization → kAborted (the
 // applier reconnects and replays from the checkpoint); a change the target rejects
 // stops this sink with the table, key or journal offsets, and the server's message
@@ -35,6 +39,7 @@
 
 #include "apply/db/change_fold.h"
 #include "apply/db/db_sink_options.h"
+#include "apply/db/mongo_rows.h"
 #include "apply/pg/pg_table.h"
 #include "apply/sink.h"
 #include "common/libpq.h"
@@ -63,6 +68,10 @@ class PgSink : public Sink {
   void Reset();
   absl::Status Fail(absl::Status s);
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
+  absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
+  // A MongoDB rename (apply/db/mongo_rows.h kMove), in the open transaction.
+  absl::Status MoveRows(const v1::TableSchema& relational, const v1::TableId& to);
+  absl::StatusOr<PgTable*> TableFor(const v1::TableSchema& schema);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
   absl::Status ApplyFold(const std::string& table_key);
   absl::Status EnsureTransaction();
@@ -77,6 +86,7 @@ class PgSink : public Sink {
   bool dirty_ = false;
   int next_stage_ = 0;
   SchemaCache schemas_;  // this sink's schema records, else the registry
+  mongo_rows::SchemaMap mongo_schemas_;  // (_id, document) shapes of MongoDB collections
   // Resolved target tables by (table key, schema version), for this connection.
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<PgTable>> tables_;
   // Pending folds by table key, with the schema version they were built for.

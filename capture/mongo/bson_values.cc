@@ -168,6 +168,7 @@ absl::StatusOr<v1::Value> BsonValueToValue(const bson_iter_t& it_in, std::string
     }
     case BSON_TYPE_INT32:
       v.set_int_value(bson_iter_int32(&it));
+      v.set_bson_int32(true);
       return v;
     case BSON_TYPE_INT64:
       v.set_int_value(bson_iter_int64(&it));

@@ -15,7 +15,8 @@
 //   DBPointer    kFailedPrecondition (deprecated type, named in the error)
 //   code         code {code}; code with scope → code {code, scope}
 //   symbol       bson_symbol
-//   int32/int64  int_value (the width is not kept: both are exact 64-bit integers)
+//   int32        int_value with bson_int32 set
+//   int64        int_value
 //   timestamp    bson_timestamp {t, i}
 //   Decimal128   decimal_value, the Decimal128 spec's exact string form
 //                ("1.23E+5", "-0.00", "NaN", "Infinity", "-Infinity")

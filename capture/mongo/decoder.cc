@@ -9,12 +9,13 @@
 #include "common/json_writer.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "schema/mongo_shape.h"
 
 namespace tidemark::mongo {
 namespace {
 
-constexpr char kDocumentColumn[] = "document";
-constexpr char kUpdateColumn[] = "update_description";
+using mongo_shape::kDocumentColumn;
+using mongo_shape::kUpdateColumn;
 
 // Finds `key` in `doc`; false when absent.
 bool Find(const bson_t& doc, const char* key, bson_iter_t* it) {
@@ -87,7 +88,7 @@ v1::TableSchema MakeSchema(const v1::TableId& table, const std::vector<std::stri
     v1::Column* c = s.add_columns();
     c->set_name(name);
     c->mutable_type()->set_kind(v1::TYPE_JSON);
-    c->mutable_type()->set_source_type("bson");
+    c->mutable_type()->set_source_type(mongo_shape::kSourceType);
     c->mutable_type()->set_type_modifier(-1);
     c->set_part_of_key(key);
     c->set_nullable(!key);
@@ -218,8 +219,22 @@ absl::Status MongoDecoder::Decode(const bson_t& event, std::vector<v1::JournalEn
   if (is_ddl) {
     ev.set_op(v1::OP_DDL);
     ev.set_ddl(DdlText(op, event));
+    if (op == "rename") {
+      bson_t to;
+      if (!SubDocument(event, "to", &to)) return Missing("to", "a document", op);
+      ev.mutable_renamed_to()->set_database(Utf8Field(to, "db", &ok));
+      if (!ok) return Missing("to.db", "a string", op);
+      ev.mutable_renamed_to()->set_table(Utf8Field(to, "coll", &ok));
+      if (!ok) return Missing("to.coll", "a string", op);
+    }
+    // The collection's newest shape, also when this process has not seen it yet
+    // (sinks find the target table by it); 0 when tidemark never saw the collection.
     auto shape = shapes_.find(TableKey(table));
-    if (shape != shapes_.end()) ev.set_schema_version(shape->second.version);
+    if (shape != shapes_.end()) {
+      ev.set_schema_version(shape->second.version);
+    } else if (!table.table().empty()) {
+      if (auto latest = schemas_->Latest(table)) ev.set_schema_version(latest->version());
+    }
   } else {
     const bool insert = op == "insert", update = op == "update", replace = op == "replace",
                del = op == "delete";
@@ -250,10 +265,15 @@ absl::Status MongoDecoder::Decode(const bson_t& event, std::vector<v1::JournalEn
     }
     if (!has_id) return Missing("documentKey._id", "present", op);
 
+    bool after_null = false;  // fullDocument present and null
     auto image = [&](const char* field, bool* present) -> absl::StatusOr<v1::Value> {
       bson_t sub;
       *present = false;
-      if (!Find(event, field, &it) || BSON_ITER_HOLDS_NULL(&it)) return v1::Value();
+      if (!Find(event, field, &it)) return v1::Value();
+      if (BSON_ITER_HOLDS_NULL(&it)) {
+        if (std::string_view(field) == "fullDocument") after_null = true;
+        return v1::Value();
+      }
       if (!SubDocument(event, field, &sub)) return Missing(field, "a document or null", op);
       *present = true;
       return BsonDocumentToValue(sub, field);
@@ -278,7 +298,11 @@ absl::Status MongoDecoder::Decode(const bson_t& event, std::vector<v1::JournalEn
     ev.set_op(insert ? v1::OP_INSERT : del ? v1::OP_DELETE : v1::OP_UPDATE);
     if (!del) {
       v1::Value document = std::move(after_doc);
-      if (!has_after) document.mutable_unchanged();
+      if (!has_after && after_null && !post_images_) {
+        document = Null();  // updateLookup found no document: gone by lookup time
+      } else if (!has_after) {
+        document.mutable_unchanged();  // the post-image is unknown here
+      }
       *ev.mutable_after() = row(std::move(document), std::move(upd));
     }
     if (has_before) {

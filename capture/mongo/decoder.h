@@ -20,17 +20,24 @@
 //
 // Operations.
 //   insert   INSERT, after = {key, fullDocument, null}
-//   update   UPDATE, after = {key, fullDocument, updateDescription}. Without a
-//            fullDocument (updateLookup found no document any more, or a
-//            post-image was not available) `document` is the `unchanged` marker:
-//            the new state is unknown here, never null. before = the pre-image
+//   update   UPDATE, after = {key, fullDocument, updateDescription}. With
+//            updateLookup, fullDocument is the document when the server looked it
+//            up (possibly a later state); `fullDocument: null` there means no
+//            document with this key existed at lookup time (a later delete, drop
+//            or rename in the stream removed it): `document` is then null_value.
+//            With post-images, a missing or null fullDocument means the post-image
+//            was not available: `document` is the `unchanged` marker (the new
+//            state is unknown here, never null). before = the pre-image
 //            (fullDocumentBeforeChange) when present, else absent.
 //   replace  UPDATE, after = {key, fullDocument, null}; before as for update.
 //   delete   DELETE, before = the pre-image when present, else a key_only row.
 //   drop, rename, dropDatabase
 //            OP_DDL on the namespace (dropDatabase: table ""), ddl = a JSON text
-//            {"operationType":"drop"|"rename"|"dropDatabase","ns":{..}[,"to":{..}]}.
-//            Row sinks skip OP_DDL; the event keeps the resume point.
+//            {"operationType":"drop"|"rename"|"dropDatabase","ns":{..}[,"to":{..}]},
+//            rename: renamed_to = the `to` namespace,
+//            schema_version = the collection's newest shape in the registry (0 when
+//            tidemark never saw it). The file and Kafka sinks skip OP_DDL; database
+//            sinks apply drop and rename (apply/db/mongo_rows.h).
 //   invalidate
 //            no event: an empty transaction (TxnBegin + TxnCommit, event_count 0)
 //            whose position is the invalidate's token, so a restart resumes with
@@ -73,8 +80,11 @@ namespace tidemark::mongo {
 
 class MongoDecoder {
  public:
-  // `schemas` must outlive the decoder.
-  explicit MongoDecoder(SchemaRegistry* schemas) : schemas_(schemas) {}
+  // `schemas` must outlive the decoder. `post_images`: the stream asks for
+  // post-images (fullDocument: whenAvailable) instead of updateLookup, which decides
+  // what an update's null fullDocument means (see above).
+  explicit MongoDecoder(SchemaRegistry* schemas, bool post_images = false)
+      : schemas_(schemas), post_images_(post_images) {}
 
   // Decodes one change event and appends its entries to `out`.
   absl::Status Decode(const bson_t& event, std::vector<v1::JournalEntry>* out);
@@ -102,6 +112,7 @@ class MongoDecoder {
                                         std::vector<v1::JournalEntry>* out);
 
   SchemaRegistry* schemas_;
+  bool post_images_;
   std::map<std::string, Shape> shapes_;  // by TableKey
   bool txn_open_ = false;
   std::string txn_id_;

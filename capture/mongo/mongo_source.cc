@@ -28,7 +28,7 @@ absl::StatusOr<std::vector<Prerequisite>> MongoSource::Check() {
 absl::Status MongoSource::Start(const v1::SourcePosition& from) {
   Close();
   TM_ASSIGN_OR_RETURN(client_, MongoClient::Connect(options_.uri, options_.password));
-  decoder_ = std::make_unique<MongoDecoder>(schemas_);
+  decoder_ = std::make_unique<MongoDecoder>(schemas_, options_.watch.pre_post_images);
   last_ = from.mongo();
   pending_start_marker_ = false;
   if (last_.resume_token().empty() && last_.cluster_time() == 0) {

@@ -123,6 +123,31 @@ void MongoServer::Delete(const std::string& db, const std::string& coll, const s
   mongoc_collection_destroy(c);
 }
 
+std::vector<std::string> MongoServer::Find(const std::string& db, const std::string& coll) {
+  std::vector<std::string> out;
+  mongoc_collection_t* c = mongoc_client_get_collection(client_, db.c_str(), coll.c_str());
+  bson_t filter = BSON_INITIALIZER;
+  mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(c, &filter, nullptr, nullptr);
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor, &doc)) {
+    out.emplace_back(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
+  }
+  bson_error_t err;
+  EXPECT_FALSE(mongoc_cursor_error(cursor, &err)) << db << "." << coll << ": " << err.message;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(&filter);
+  mongoc_collection_destroy(c);
+  return out;
+}
+
+std::string BsonToJson(const std::string& bytes) {
+  bson_t b;
+  if (!bson_init_static(&b, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {
+    return "<malformed BSON>";
+  }
+  return ToJson(&b);
+}
+
 void MongoServer::InsertInTransaction(
     const std::string& db, const std::vector<std::pair<std::string, std::string>>& coll_docs) {
   bson_error_t err;
@@ -145,16 +170,23 @@ void MongoServer::InsertInTransaction(
   mongoc_client_session_destroy(session);
 }
 
-std::string WriteMongoConfig(const std::string& dir, const std::string& uri,
-                             const std::string& source_extra, const std::string& out) {
+std::string WriteMongoPipeline(const std::string& dir, const std::string& pipeline,
+                               const std::string& uri, const std::string& source_extra,
+                               const std::string& sinks_yaml) {
   std::string path = dir + "/pipeline.yaml";
   std::ofstream f(path);
-  f << "pipeline: mongo_itest\n"
+  f << "pipeline: " << pipeline << "\n"
     << "data_dir: " << dir << "/data\n"
     << "source:\n  type: mongo\n  uri: \"" << uri << "\"\n"
-    << source_extra
-    << "sinks:\n  - name: out\n    type: file\n    path: " << out << "\n";
+    << source_extra << "sinks:\n"
+    << sinks_yaml;
   return path;
+}
+
+std::string WriteMongoConfig(const std::string& dir, const std::string& uri,
+                             const std::string& source_extra, const std::string& out) {
+  return WriteMongoPipeline(dir, "mongo_itest", uri, source_extra,
+                            "  - name: out\n    type: file\n    path: " + out + "\n");
 }
 
 }  // namespace tidemark::itest

@@ -30,6 +30,9 @@ class MongoServer {
   void Update(const std::string& db, const std::string& coll, const std::string& filter,
               const std::string& update);
   void Delete(const std::string& db, const std::string& coll, const std::string& filter);
+  // The documents of db.coll as the server returns them (find, natural order), each
+  // as its BSON bytes.
+  std::vector<std::string> Find(const std::string& db, const std::string& coll);
   // Inserts every document in one multi-document transaction.
   void InsertInTransaction(const std::string& db, const std::vector<std::pair<std::string, std::string>>& coll_docs);
 
@@ -39,6 +42,15 @@ class MongoServer {
   std::string uri_;
   mongoc_client_t* client_ = nullptr;
 };
+
+// Writes DIR/pipeline.yaml: pipeline `pipeline`, a mongo source (`source_extra`
+// lines added), then `sinks_yaml` verbatim under "sinks:". Returns the path.
+std::string WriteMongoPipeline(const std::string& dir, const std::string& pipeline,
+                               const std::string& uri, const std::string& source_extra,
+                               const std::string& sinks_yaml);
+
+// Canonical Extended JSON of a BSON document, printed by libbson.
+std::string BsonToJson(const std::string& bson_bytes);
 
 // Writes a pipeline config: mongo source, one file sink at `out`.
 std::string WriteMongoConfig(const std::string& dir, const std::string& uri,

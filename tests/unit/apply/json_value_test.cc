@@ -374,5 +374,87 @@ TEST(JsonValueBson, NestedDocumentsKeepOrderAndExactValues) {
   EXPECT_NE(Err(doc).find("field 'bad'"), std::string::npos);
 }
 
+// --- canonical Extended JSON (AppendExtendedJson) --------------------------------
+
+std::string X(const Value& v) {
+  std::string out;
+  absl::Status s = json::AppendExtendedJson(&out, v);
+  EXPECT_TRUE(s.ok()) << s;
+  std::string again;
+  EXPECT_TRUE(json::AppendMinified(&again, out).ok()) << out;
+  EXPECT_EQ(again, out);
+  return out;
+}
+
+TEST(ExtendedJson, IntegersSayTheirWidth) {
+  Value i32 = Int(-2147483648LL);
+  i32.set_bson_int32(true);
+  EXPECT_EQ(X(i32), R"({"$numberInt":"-2147483648"})");
+  EXPECT_EQ(X(Int(5)), R"({"$numberLong":"5"})");
+  EXPECT_EQ(X(Int(std::numeric_limits<int64_t>::min())),
+            R"({"$numberLong":"-9223372036854775808"})");
+  Value bad = Int(1LL << 40);
+  bad.set_bson_int32(true);
+  std::string out;
+  EXPECT_FALSE(json::AppendExtendedJson(&out, bad).ok());
+}
+
+TEST(ExtendedJson, DoublesNeverReadAsIntegers) {
+  EXPECT_EQ(X(Dbl(1.0)), R"({"$numberDouble":"1.0"})");
+  EXPECT_EQ(X(Dbl(-0.0)), R"({"$numberDouble":"-0.0"})");
+  EXPECT_EQ(X(Dbl(0.1)), R"({"$numberDouble":"0.1"})");
+  EXPECT_EQ(X(Dbl(1e300)), R"({"$numberDouble":"1e+300"})");
+  EXPECT_EQ(X(Dbl(std::nan(""))), R"({"$numberDouble":"NaN"})");
+  EXPECT_EQ(X(Dbl(-std::numeric_limits<double>::infinity())), R"({"$numberDouble":"-Infinity"})");
+}
+
+TEST(ExtendedJson, DecimalDateBinaryUuid) {
+  Value dec;
+  dec.set_decimal_value("-12.3400");
+  EXPECT_EQ(X(dec), R"({"$numberDecimal":"-12.3400"})");
+  Value date;
+  date.set_timestamptz_micros(-1500000);
+  EXPECT_EQ(X(date), R"({"$date":{"$numberLong":"-1500"}})");
+  date.set_timestamptz_micros(1);
+  std::string out;
+  EXPECT_FALSE(json::AppendExtendedJson(&out, date).ok()) << "sub-millisecond is no BSON date";
+  Value bytes;
+  bytes.set_bytes_value(std::string("\x00\x01\xfe", 3));
+  EXPECT_EQ(X(bytes), R"({"$binary":{"base64":"AAH+","subType":"00"}})");
+  Value uuid;
+  uuid.set_uuid(std::string(16, '\x11'));
+  EXPECT_EQ(X(uuid), R"({"$binary":{"base64":"EREREREREREREREREREREQ==","subType":"04"}})");
+}
+
+TEST(ExtendedJson, NestedValuesUseTheSameForm) {
+  Value doc;
+  auto* f = doc.mutable_document()->add_fields();
+  f->set_name("a");
+  auto* arr = f->mutable_value()->mutable_array();
+  arr->add_elements()->set_int_value(1);
+  arr->add_elements()->set_double_value(2);
+  arr->add_elements()->set_text_value("s");
+  auto* g = doc.mutable_document()->add_fields();
+  g->set_name("c");
+  g->mutable_value()->mutable_code()->set_code("x");
+  auto* sf = g->mutable_value()->mutable_code()->mutable_scope()->add_fields();
+  sf->set_name("k");
+  sf->mutable_value()->set_int_value(2);
+  sf->mutable_value()->set_bson_int32(true);
+  EXPECT_EQ(X(doc), R"({"a":[{"$numberLong":"1"},{"$numberDouble":"2.0"},"s"],)"
+                    R"("c":{"$code":"x","$scope":{"k":{"$numberInt":"2"}}}})");
+}
+
+TEST(ExtendedJson, KindsWithoutBsonFormAreErrors) {
+  Value v;
+  v.set_date_days(1);
+  std::string out;
+  absl::Status s = json::AppendExtendedJson(&out, v);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("date_days"), std::string::npos) << s;
+  v.mutable_unchanged();
+  EXPECT_FALSE(json::AppendExtendedJson(&out, v).ok());
+}
+
 }  // namespace
 }  // namespace tidemark

@@ -30,8 +30,12 @@ v1::Value Ok(const std::string& ejson) {
 
 TEST(BsonValues, Numbers) {
   EXPECT_EQ(Ok(R"({"v": {"$numberInt": "-2147483648"}})").int_value(), -2147483648LL);
+  EXPECT_TRUE(Ok(R"({"v": {"$numberInt": "-2147483648"}})").bson_int32());
   EXPECT_EQ(Ok(R"({"v": {"$numberLong": "9223372036854775807"}})").int_value(),
             std::numeric_limits<int64_t>::max());
+  // The width is kept: an int64 that would fit in 32 bits stays an int64.
+  EXPECT_FALSE(Ok(R"({"v": {"$numberLong": "5"}})").bson_int32());
+  EXPECT_TRUE(Ok(R"({"v": {"$numberInt": "5"}})").bson_int32());
   EXPECT_EQ(Ok(R"({"v": {"$numberDouble": "0.1"}})").double_value(), 0.1);
   EXPECT_TRUE(std::isnan(Ok(R"({"v": {"$numberDouble": "NaN"}})").double_value()));
   EXPECT_EQ(Ok(R"({"v": {"$numberDouble": "Infinity"}})").double_value(),

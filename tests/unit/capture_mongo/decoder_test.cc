@@ -108,12 +108,12 @@ TEST_F(DecoderTest, UpdateReplaceDeleteImages) {
   EXPECT_EQ(ud.fields(1).value().array().elements(0).text_value(), "b");
   EXPECT_EQ(ud.fields(2).value().array().elements(0).document().fields(1).value().int_value(), 1);
 
-  // No post-image (updateLookup found nothing): the document is unknown, not null.
+  // updateLookup found no document: it was gone at lookup time, so the document is null.
   auto lost = Ok(Event(2, R"("operationType": "update", "ns": {"db": "d", "coll": "c"},
       "documentKey": {"_id": 1}, "fullDocument": null,
       "updateDescription": {"updatedFields": {}, "removedFields": []})"));
   const auto& l = OnlyEvent(lost);
-  EXPECT_TRUE(l.after().values(1).has_unchanged());
+  EXPECT_EQ(l.after().values(1).kind_case(), v1::Value::kNullValue);
   EXPECT_FALSE(l.has_before());
 
   auto rep = Ok(Event(3, R"("operationType": "replace", "ns": {"db": "d", "coll": "c"},
@@ -134,6 +134,23 @@ TEST_F(DecoderTest, UpdateReplaceDeleteImages) {
       "documentKey": {"_id": 1}, "fullDocumentBeforeChange": {"_id": 1, "x": "y"})"));
   EXPECT_FALSE(OnlyEvent(del_pre).before().key_only());
   EXPECT_EQ(OnlyEvent(del_pre).before().values(1).document().fields_size(), 2);
+}
+
+TEST_F(DecoderTest, MissingPostImageIsUnchangedNotNull) {
+  MongoDecoder post(registry_.get(), /*post_images=*/true);
+  for (const char* full : {R"("fullDocument": null, )", ""}) {
+    std::string ejson = Event(1, std::string(R"("operationType": "update", "ns": {"db": "d", "coll": "c"},
+        "documentKey": {"_id": 1}, )") + full +
+        R"("updateDescription": {"updatedFields": {"a": 1}, "removedFields": []})");
+    bson_error_t err;
+    bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(ejson.data()),
+                                     static_cast<ssize_t>(ejson.size()), &err);
+    ASSERT_NE(doc, nullptr) << err.message;
+    std::vector<v1::JournalEntry> out;
+    ASSERT_TRUE(post.Decode(*doc, &out).ok());
+    bson_destroy(doc);
+    EXPECT_TRUE(OnlyEvent(out).after().values(1).has_unchanged()) << full;
+  }
 }
 
 TEST_F(DecoderTest, ShardKeyFieldsAreKeyColumns) {
@@ -161,7 +178,26 @@ TEST_F(DecoderTest, NamespaceEventsAreDdlAndInvalidateIsAnEmptyTransaction) {
     ASSERT_EQ(e.size(), 3u) << op;
     EXPECT_EQ(e[1].event().op(), v1::OP_DDL);
     EXPECT_EQ(e[1].event().ddl(), want);
+    EXPECT_EQ(e[1].event().schema_version(), 0u) << "a collection tidemark never saw";
+    EXPECT_EQ(e[1].event().has_renamed_to(), op == "rename");
+    if (op == "rename") {
+      EXPECT_EQ(TableKey(e[1].event().renamed_to()), "d.c2");
+    }
   }
+  // A collection known from the registry (e.g. by an earlier run) names its newest shape.
+  Ok(Event(2, R"("operationType": "insert", "ns": {"db": "d", "coll": "k"},
+      "documentKey": {"_id": 1}, "fullDocument": {"_id": 1})"));
+  MongoDecoder fresh(registry_.get());
+  std::vector<v1::JournalEntry> out;
+  std::string ejson = Event(3, R"("operationType": "drop", "ns": {"db": "d", "coll": "k"})");
+  bson_error_t err;
+  bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(ejson.data()),
+                                   static_cast<ssize_t>(ejson.size()), &err);
+  ASSERT_NE(doc, nullptr) << err.message;
+  ASSERT_TRUE(fresh.Decode(*doc, &out).ok());
+  bson_destroy(doc);
+  EXPECT_EQ(OnlyEvent(out).schema_version(), registry_->Latest(OnlyEvent(out).table())->version());
+  EXPECT_GT(OnlyEvent(out).schema_version(), 0u);
   auto inv = Ok(Event(9, R"("operationType": "invalidate")"));
   ASSERT_EQ(inv.size(), 2u);
   EXPECT_TRUE(inv[0].has_begin());

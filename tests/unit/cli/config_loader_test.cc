@@ -609,6 +609,12 @@ TEST(ConfigLoaderKafka, DefaultsAndExpectedTopics) {
   EXPECT_TRUE(k.properties().empty());
   EXPECT_EQ(std::vector<std::string>(k.expected_topics().begin(), k.expected_topics().end()),
             (std::vector<std::string>{"shop.public.orders", "shop.public.customers"}));
+  // MongoDB tables have a database, not a schema: db.collection topics.
+  v1::PipelineConfig m = Ok(Edit("  type: postgres\n  dsn: \"host=127.0.0.1 dbname=shop\"\n"
+                                 "  tables: [public.orders, public.customers]\n",
+                                 "  type: mongo\n  uri: mongodb://127.0.0.1/?replicaSet=rs0\n",
+                                 Kafka("")));
+  EXPECT_EQ(m.sinks(1).topic(), "shop.{db}.{table}");
 }
 
 TEST(ConfigLoaderKafka, EveryKey) {
