@@ -340,8 +340,12 @@ void KillNineIsExactlyOnce(Target& target, MongoServer& server, const std::strin
   const std::string config = WriteMongoPipeline(dir, pipeline, server.uri(),
                                                 "  database: " + mdb + "\n", target.SinkYaml());
   {
+    // A new pipeline starts at now: the writer starts once that point is recorded
+    // (the start marker reached the journal and the sink's checkpoint).
     Tidemark first({"run", "-c", config});
     WaitStreaming(first);
+    ASSERT_TRUE(Eventually([&] { return !target.Checkpoint(pipeline).empty(); }, 30))
+        << first.log_path();
     first.Kill9();
   }
   std::atomic<bool> stop{false};

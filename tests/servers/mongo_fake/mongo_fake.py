@@ -63,10 +63,13 @@ import time
 
 import bson
 from bson import SON, CodecOptions, ObjectId, Timestamp
-from bson.binary import Binary
+from bson.binary import Binary, UuidRepresentation
 from bson.int64 import Int64
 
-OPTS = CodecOptions(document_class=SON, tz_aware=True)
+# UNSPECIFIED: binary subtypes 3 and 4 stay Binary objects, so every UUID keeps its
+# subtype (the legacy default would turn subtype 4 into 3 on the way back).
+OPTS = CodecOptions(document_class=SON, tz_aware=True,
+                    uuid_representation=UuidRepresentation.UNSPECIFIED)
 OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
 MAX_WIRE = 17  # what libmongoc 1.23 knows (MongoDB 6.0)
 
@@ -93,6 +96,11 @@ def err_doc(code, msg, labels=None):
     if labels:
         d["errorLabels"] = list(labels)
     return d
+
+
+def session_key(lsid):
+    """The session of an lsid ({id: <UUID as Binary subtype 4>}) as bytes."""
+    return bytes(lsid["id"])
 
 
 def idkey(v):
@@ -472,7 +480,7 @@ class Handler(socketserver.BaseRequestHandler):
         lsid = cmd.get("lsid")
         if lsid is None or "txnNumber" not in cmd:
             raise CmdError(2, "mongo-fake: autocommit:false without lsid and txnNumber")
-        key = bytes(lsid["id"].bytes) if hasattr(lsid["id"], "bytes") else bson.encode(lsid)
+        key = session_key(lsid)
         with st.cv:
             t = st.txns.get(key)
             if cmd.get("startTransaction") or t is None or t["txn"] != int(cmd["txnNumber"]):
@@ -490,7 +498,7 @@ class Handler(socketserver.BaseRequestHandler):
     def end_transaction(self, cmd, commit):
         st = self.server.state
         lsid = cmd.get("lsid")
-        key = bytes(lsid["id"].bytes) if lsid and hasattr(lsid["id"], "bytes") else None
+        key = session_key(lsid) if lsid else None
         with st.cv:
             t = st.txns.pop(key, None)
             if t is None or t["txn"] != int(cmd.get("txnNumber", -1)):
