@@ -109,6 +109,8 @@ bool MysqlConn::is_mariadb() const {
 
 absl::Status MysqlConn::Exec(const std::string& sql, std::string_view what) {
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return MysqlStatus(mysql_, what);
+  // Read before draining: mysql_next_result() resets it (to ~0) even when no result follows.
+  affected_rows_ = mysql_affected_rows(mysql_);
   // Drain any result so the connection is usable again.
   do {
     MYSQL_RES* res = mysql_store_result(mysql_);

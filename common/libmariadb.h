@@ -48,6 +48,10 @@ class MysqlConn {
 
   MYSQL* raw() const { return mysql_; }
   absl::Status Exec(const std::string& sql, std::string_view what);
+  // Rows the last successful Exec() changed (INSERT/UPDATE/DELETE; for ON DUPLICATE
+  // KEY UPDATE as MySQL counts them). Use this, not mysql_affected_rows(): Exec()
+  // drains results with mysql_next_result(), which resets that count.
+  uint64_t affected_rows() const { return affected_rows_; }
   // All rows of a query (NULL → nullopt).
   absl::StatusOr<std::vector<MysqlRow>> Query(const std::string& sql, std::string_view what);
   // The one value of a one-row, one-column query.
@@ -60,6 +64,7 @@ class MysqlConn {
  private:
   explicit MysqlConn(MYSQL* m) : mysql_(m) {}
   MYSQL* mysql_;
+  uint64_t affected_rows_ = 0;
 };
 
 }  // namespace tidemark

@@ -43,7 +43,7 @@ absl::Status Run(MysqlConn* conn, const std::string& sql, std::string_view what,
     if (err == 1213 || err == 1205) return absl::AbortedError(s.message());
     return s;
   }
-  if (affected) *affected = mysql_affected_rows(conn->raw());
+  if (affected) *affected = conn->affected_rows();
   return absl::OkStatus();
 }
 
