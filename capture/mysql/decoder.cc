@@ -115,11 +115,17 @@ absl::Status MysqlDecoder::Decode(std::string_view raw, std::vector<v1::JournalE
   return absl::OkStatus();
 }
 
-void MysqlDecoder::Begin(std::string txid, uint32_t timestamp, std::vector<v1::JournalEntry>* out) {
+void MysqlDecoder::Begin(std::string txid, uint32_t timestamp) {
   in_txn_ = true;
+  begun_ = false;
   txid_ = std::move(txid);
   txn_time_ = static_cast<int64_t>(timestamp) * 1000000;
   sequence_ = 0;
+}
+
+void MysqlDecoder::EmitBegin(std::vector<v1::JournalEntry>* out) {
+  if (begun_) return;
+  begun_ = true;
   v1::TxnBegin* b = out->emplace_back().mutable_begin();
   b->set_transaction_id(txid_);
   b->set_commit_time_micros(txn_time_);
@@ -129,14 +135,17 @@ void MysqlDecoder::Commit(uint64_t log_pos, std::vector<v1::JournalEntry>* out) 
   if (pending_.maria) gtids_.AddMaria(pending_.domain, pending_.server, pending_.seq);
   if (pending_.mysql) gtids_.AddMysql(pending_.uuid, pending_.gno);
   pending_ = PendingGtid{};
-  v1::TxnCommit* c = out->emplace_back().mutable_commit();
-  c->set_transaction_id(txid_);
-  c->set_commit_time_micros(txn_time_);
-  c->set_event_count(sequence_);
-  c->mutable_position()->mutable_mysql()->set_file(file_);
-  c->mutable_position()->mutable_mysql()->set_pos(log_pos);
-  c->mutable_position()->mutable_mysql()->set_gtid_set(gtids_.ToString());
+  if (begun_) {
+    v1::TxnCommit* c = out->emplace_back().mutable_commit();
+    c->set_transaction_id(txid_);
+    c->set_commit_time_micros(txn_time_);
+    c->set_event_count(sequence_);
+    c->mutable_position()->mutable_mysql()->set_file(file_);
+    c->mutable_position()->mutable_mysql()->set_pos(log_pos);
+    c->mutable_position()->mutable_mysql()->set_gtid_set(gtids_.ToString());
+  }
   in_txn_ = false;
+  begun_ = false;
   standalone_ = false;
   txid_.clear();
 }
@@ -160,7 +169,7 @@ absl::Status MysqlDecoder::DecodeEvent(const BinlogEvent& ev, uint64_t log_pos,
     pending_.server = h.server_id;
     pending_.seq = g->seq_no;
     standalone_ = (g->flags2 & MariaGtidEvent::FL_STANDALONE) != 0;
-    Begin(fmt::format("{}-{}-{}", g->domain_id, h.server_id, g->seq_no), h.timestamp, out);
+    Begin(fmt::format("{}-{}-{}", g->domain_id, h.server_id, g->seq_no), h.timestamp);
     return absl::OkStatus();
   }
   if (const auto* g = std::get_if<MysqlGtidEvent>(&ev.body)) {
@@ -176,7 +185,7 @@ absl::Status MysqlDecoder::DecodeEvent(const BinlogEvent& ev, uint64_t log_pos,
     uint32_t ts = g->immediate_commit_timestamp
                       ? static_cast<uint32_t>(g->immediate_commit_timestamp / 1000000)
                       : h.timestamp;
-    Begin(std::move(txid), ts, out);
+    Begin(std::move(txid), ts);
     return absl::OkStatus();
   }
   if (const auto* l = std::get_if<MariaGtidListEvent>(&ev.body)) {
@@ -220,7 +229,7 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
   std::vector<std::string> t = Tokens(q.query, 1);
   std::string w0 = t.empty() ? "" : Upper(t[0]);
   if (w0 == "BEGIN" || (w0 == "XA" && Upper(q.query).find("START") != std::string::npos)) {
-    if (!in_txn_) Begin("", ev.header.timestamp, out);
+    if (!in_txn_) Begin("", ev.header.timestamp);
     standalone_ = false;
     return absl::OkStatus();
   }
@@ -238,7 +247,7 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
   }
   if (!IsDdlKeyword(w0)) return absl::OkStatus();  // SAVEPOINT, XA END/PREPARE, SET ...
   bool own_txn = !in_txn_ || standalone_;
-  if (!in_txn_) Begin("", ev.header.timestamp, out);
+  if (!in_txn_) Begin("", ev.header.timestamp);
   bool truncate = false;
   std::string name = DdlTable(q.query, &truncate);
   v1::TableId id;
@@ -256,6 +265,7 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
                 options_.tables.count(id.database() + "." + id.table()) > 0;
   ddls_.push_back({q.schema, q.query, file_, log_pos});
   if (wanted) {
+    EmitBegin(out);
     v1::ChangeEvent* e = out->emplace_back().mutable_event();
     *e->mutable_table() = id;
     e->set_op(v1::OP_DDL);
@@ -289,7 +299,10 @@ absl::Status MysqlDecoder::OnTableMap(const TableMapEvent& tm, std::vector<v1::J
   TM_ASSIGN_OR_RETURN(info.columns, ColumnsFromTableMap(tm, known, options_.collations));
   bool added = false;
   TM_ASSIGN_OR_RETURN(info.schema, schemas_->Intern(SchemaFromColumns(tm, info.columns), &added));
-  if (added) *out->emplace_back().mutable_schema() = info.schema;
+  if (added) {
+    if (in_txn_) EmitBegin(out);
+    *out->emplace_back().mutable_schema() = info.schema;
+  }
   tables_[tm.table_id] = std::move(info);
   return absl::OkStatus();
 }
@@ -310,6 +323,7 @@ absl::Status MysqlDecoder::OnRows(const BinlogEvent& ev, const RowsEvent& rows, 
   }
   std::string where = fmt::format("{} {}.{}", Where(log_pos), t.map.database, t.map.table);
   TM_ASSIGN_OR_RETURN(std::vector<RowChange> changes, DecodeRows(rows, t.columns, where));
+  if (!changes.empty()) EmitBegin(out);
   v1::Op op = rows.type_code == WRITE_ROWS_EVENT || rows.type_code == WRITE_ROWS_EVENT_V1
                   ? v1::OP_INSERT
               : rows.type_code == DELETE_ROWS_EVENT || rows.type_code == DELETE_ROWS_EVENT_V1

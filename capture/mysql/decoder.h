@@ -21,7 +21,11 @@
 // ChangeEvent.position.mysql = {file, end of the rows event, ""}; commit_time_micros
 // is the transaction's GTID (or BEGIN) event timestamp (binlog timestamps have
 // whole-second precision). `sequence` counts ChangeEvents in the transaction.
-// Tables outside `tables` (when non-empty) produce no entries.
+// Tables outside `tables` (when non-empty) produce no entries, and a transaction
+// with no entry for a wanted table produces nothing at all (no TxnBegin/TxnCommit;
+// its GTID still counts in later positions): the journal holds no empty
+// transactions, so traffic on other tables (e.g. a sink's checkpoint writes to the
+// same server) neither fills the journal nor feeds back through the sinks.
 #ifndef TIDEMARK_CAPTURE_MYSQL_DECODER_H_
 #define TIDEMARK_CAPTURE_MYSQL_DECODER_H_
 
@@ -93,7 +97,9 @@ class MysqlDecoder {
                       std::vector<v1::JournalEntry>* out);
   absl::Status OnQuery(const BinlogEvent& ev, const QueryEvent& q, uint64_t log_pos,
                        std::vector<v1::JournalEntry>* out);
-  void Begin(std::string txid, uint32_t timestamp, std::vector<v1::JournalEntry>* out);
+  // Opens a transaction; its TxnBegin is written by EmitBegin before its first entry.
+  void Begin(std::string txid, uint32_t timestamp);
+  void EmitBegin(std::vector<v1::JournalEntry>* out);
   void Commit(uint64_t log_pos, std::vector<v1::JournalEntry>* out);
   std::string Where(uint64_t log_pos) const;
 
@@ -107,6 +113,7 @@ class MysqlDecoder {
   std::unordered_map<uint64_t, TableInfo> tables_;
   // Open transaction.
   bool in_txn_ = false;
+  bool begun_ = false;       // its TxnBegin is written (it has entries)
   bool standalone_ = false;  // MariaDB FL_STANDALONE: ends after its one statement
   std::string txid_;
   int64_t txn_time_ = 0;
