@@ -20,13 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
-// file:pos before the test's statements, so "start" does not race with them.
-std::string MasterPos(MariaDb& db) {
-  auto rows = db.Query("SHOW MASTER STATUS");
-  EXPECT_FALSE(rows.empty());
-  return rows.empty() ? "now" : fmt::format("{}:{}", *rows[0][0], *rows[0][1]);
-}
-
 std::vector<json> WaitLines(const std::string& out, size_t n, double seconds = 30) {
   std::vector<json> lines;
   EXPECT_TRUE(Eventually([&] { lines = ReadJsonLines(out); return lines.size() >= n; }, seconds))

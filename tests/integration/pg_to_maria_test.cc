@@ -1,17 +1,16 @@
 // PostgreSQL → MariaDB through the MySQL/MariaDB sink (issue 4): the PG types whose
 // values MariaDB can hold (see README "Database sinks"), compared per column through
-// canonical text each server renders itself; and a workload with key changes, a
-// truncate, a 200,000-row transaction and self-counting rows under kill -9.
+// canonical text each server renders itself; the randomized concurrent workload of
+// workload.h (key changes, truncates, a 200,000-row transaction, self-counting rows)
+// under kill -9; and a restart of a target server of its own.
 #include <gtest/gtest.h>
-
-#include <random>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "common/libmariadb.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/maria_harness.h"
 #include "tests/integration/sink_harness.h"
+#include "tests/integration/workload.h"
 
 namespace tidemark::itest {
 namespace {
@@ -56,45 +55,10 @@ const std::vector<Case>& Cases() {
   return cases;
 }
 
-std::unique_ptr<MysqlConn> Maria(const std::string& db = "") {
-  const char* port = std::getenv("TIDEMARK_MARIA_PORT");
-  EXPECT_NE(port, nullptr) << "TIDEMARK_MARIA_PORT is not set (scripts/test.sh starts MariaDB)";
-  MysqlDsn dsn;
-  dsn.user = "cdc";  // tests/servers/maria-up.sh
-  dsn.password = "cdc";
-  dsn.port = port ? static_cast<unsigned>(std::atoi(port)) : 3306;
-  dsn.database = db;
-  auto c = MysqlConn::Connect(dsn);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(*c) : nullptr;
-}
-
-std::string MariaValue(const std::string& db, const std::string& sql) {
-  auto c = Maria(db);
-  if (!c) return "error: no connection";
-  (void)c->Exec("SET SESSION group_concat_max_len = 1073741824", "session");
-  auto v = c->QueryValue(sql, "query");
-  if (!v.ok()) return fmt::format("error: {}", std::string(v.status().message()));
-  return v->value_or("NULL");
-}
-
-std::string SinkYaml(const std::string& db) {
-  return fmt::format("    type: mysql\n    dsn: \"mysql://cdc:cdc@127.0.0.1:{}/{}\"\n"
-                     "    create_tables: true\n    batch_events: 20000\n    batch_ms: 50\n",
-                     std::getenv("TIDEMARK_MARIA_PORT") ? std::getenv("TIDEMARK_MARIA_PORT") : "0", db);
-}
-
-void FreshMariaDb(const std::string& db) {
-  auto c = Maria();
-  ASSERT_TRUE(c);
-  ASSERT_TRUE(c->Exec(fmt::format("DROP DATABASE IF EXISTS `{0}`", db), "drop").ok());
-  ASSERT_TRUE(c->Exec(fmt::format("CREATE DATABASE `{0}`", db), "create").ok());
-  (void)c->Exec("DELETE FROM tidemark.checkpoints WHERE sink LIKE '" + db + ".%'", "forget");
-}
-
 TEST(PgToMaria, EveryHoldableTypeMatchesColumnByColumn) {
   TestDb src("it_p2m_types");
-  FreshMariaDb("it_p2m_types");
+  MariaDb dst("it_p2m_types");
+  ForgetMariaCheckpoints(src.name());
   src.Exec("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
   std::vector<std::string> tables;
   for (size_t i = 0; i < Cases().size(); ++i) {
@@ -102,11 +66,8 @@ TEST(PgToMaria, EveryHoldableTypeMatchesColumnByColumn) {
     tables.push_back(fmt::format("public.t{}", i));
   }
   std::string dir = TempDir("p2m_types");
-  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, tables, SinkYaml("it_p2m_types"))});
-  ASSERT_TRUE(Eventually([&] {
-    return src.Value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
-                     "'tidemark_it_p2m_types' AND active") == "1";
-  }, 30)) << tm.log_path();
+  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, tables, MariaSinkYaml(dst.dsn()))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
   for (size_t i = 0; i < Cases().size(); ++i) {
     const std::string& lit = Cases()[i].literal;
     src.Exec(fmt::format("INSERT INTO t{0} VALUES (1, {1}), (2, NULL), (3, {1})", i, lit));
@@ -131,73 +92,33 @@ TEST(PgToMaria, EveryHoldableTypeMatchesColumnByColumn) {
   EXPECT_EQ(tm.Stop(), 0);
 }
 
-TEST(PgToMaria, WorkloadUnderKill9IsExactlyOnce) {
+TEST(PgToMaria, RandomWorkloadUnderKill9IsExactlyOnce) {
   TestDb src("it_p2m_kill");
-  FreshMariaDb("it_p2m_kill");
-  src.Exec("CREATE TABLE items (id int PRIMARY KEY, v text)");
-  src.Exec("CREATE TABLE counter (id int PRIMARY KEY, n bigint NOT NULL)");
-  src.Exec("CREATE TABLE bulk (id bigint PRIMARY KEY, payload text)");
-  std::string dir = TempDir("p2m_kill");
-  std::string config = WriteSinkConfig(dir, src, {"public.items", "public.counter", "public.bulk"},
-                                       SinkYaml("it_p2m_kill"));
+  MariaDb dst("it_p2m_kill");
+  ForgetMariaCheckpoints(src.name());
+  for (const auto& sql : WorkloadSchema(Engine::kPostgres)) src.Exec(sql);
+  std::vector<std::string> tables;
+  for (const auto& t : WorkloadTables()) tables.push_back("public." + t);
+  std::string config = WriteSinkConfig(TempDir("p2m_kill"), src, tables, MariaSinkYaml(dst.dsn()));
   {
+    // The slot and the publication exist before the workload (first start).
     Tidemark first({"run", "-c", config});
-    ASSERT_TRUE(Eventually([&] {
-      return src.Value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
-                       "'tidemark_it_p2m_kill' AND active") == "1";
-    }, 30)) << first.log_path();
+    ASSERT_TRUE(WaitForSlot(src, first));
     first.Kill9();
   }
-  src.Exec("INSERT INTO counter SELECT g, 0 FROM generate_series(1, 10) g");
-  std::atomic<bool> stop{false};
-  int64_t increments = 0;
-  std::thread writer([&] {
-    auto c = src.Connect();
-    std::mt19937 rng(7);
-    while (!stop) {
-      int id = 1 + static_cast<int>(rng() % 200);
-      std::string sql = fmt::format(
-          "BEGIN; INSERT INTO items VALUES ({0}, md5(random()::text)) ON CONFLICT (id) DO UPDATE SET "
-          "v = EXCLUDED.v; UPDATE items SET id = {1} WHERE id = {2} AND NOT EXISTS (SELECT 1 FROM "
-          "items WHERE id = {1}); DELETE FROM items WHERE id = {3}; UPDATE counter SET n = n + 1 "
-          "WHERE id = {4}; COMMIT",
-          id, 1 + rng() % 200, 1 + rng() % 200, 1 + rng() % 200, 1 + rng() % 10);
-      if (c->Exec(sql, "workload").ok()) ++increments;
-    }
-  });
-  auto big = src.Connect();
-  ASSERT_TRUE(big->Exec("INSERT INTO bulk SELECT g, md5(g::text) FROM generate_series(1, 200000) g", "200k").ok());
-  std::mt19937 rng(11);
-  std::string last;
-  for (int kill = 0; kill < 10; ++kill) {
-    Tidemark tm({"run", "-c", config});
-    ASSERT_TRUE(Eventually([&] {
-      std::string cp = MariaValue("tidemark", "SELECT journal_offset FROM checkpoints WHERE sink = 'it_p2m_kill.db'");
-      if (cp.starts_with("error") || cp == "NULL" || cp == last) return false;
-      last = cp;
-      return true;
-    }, 60)) << "kill " << kill << ": no progress; log " << tm.log_path();
-    if (kill == 4) src.Exec("BEGIN; TRUNCATE bulk; INSERT INTO bulk VALUES (1, 'after truncate'); COMMIT");
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));  // fault timing, not a wait
-    tm.Kill9();
-  }
-  stop = true;
-  writer.join();
-  Tidemark tm({"run", "-c", config});
-  for (const char* t : {"items", "bulk", "counter"}) {
-    std::string want = src.Value(fmt::format(
-        "SELECT count(*) || ':' || coalesce(md5(string_agg(id || '|' || {}, ',' ORDER BY id)), '') FROM {}",
-        std::string(t) == "counter" ? "n" : std::string(t) == "items" ? "v" : "payload", t));
-    std::string got;
-    EXPECT_TRUE(Eventually([&] {
-      got = MariaValue("it_p2m_kill", fmt::format(
-          "SELECT CONCAT(COUNT(*), ':', COALESCE(MD5(GROUP_CONCAT(CONCAT(id, '|', {}) ORDER BY id "
-          "SEPARATOR ',')), '')) FROM {}", std::string(t) == "counter" ? "n" : std::string(t) == "items" ? "v" : "payload", t));
-      return got == want;
-    }, 180)) << t << ": source " << want << " target " << got << "; log " << tm.log_path();
-  }
-  EXPECT_EQ(MariaValue("it_p2m_kill", "SELECT CAST(SUM(n) AS CHAR) FROM counter"), std::to_string(increments));
-  EXPECT_EQ(tm.Stop(), 0);
+  RunWorkloadUnderKill9(PgEndpoint(src.dsn()), MariaEndpoint(dst.name()), config, "it_p2m_kill.db", 10);
+}
+
+TEST(PgToMaria, TargetServerRestartMidStreamConverges) {
+  TestDb src("it_p2m_restart");
+  PrivateMaria target;
+  MariaDb dst("dst", target.port());
+  for (const auto& sql : WorkloadSchema(Engine::kPostgres)) src.Exec(sql);
+  Tidemark tm({"run", "-c", WriteSinkConfig(TempDir("p2m_restart"), src, {"public.counter"},
+                                            MariaSinkYaml(dst.dsn()))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
+  RunTargetRestart(tm, PgEndpoint(src.dsn()), MariaEndpoint("dst", target.port()),
+                   [&] { target.Stop(); }, [&] { target.Start(); });
 }
 
 }  // namespace

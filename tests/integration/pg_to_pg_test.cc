@@ -1,18 +1,15 @@
 // PostgreSQL → PostgreSQL through the PostgreSQL sink (issue 4): every type PG
-// capture covers, a randomized concurrent workload with key changes, truncates and
-// a 200,000-row transaction under repeated kill -9 of tidemark, and a restart of the
-// target server. Target tables are compared with their sources by the servers'
-// own row text (md5 of string_agg(row::text)), independent of tidemark's code.
+// capture covers, the randomized concurrent workload of workload.h (key changes,
+// truncates, a 200,000-row transaction) under repeated kill -9 of tidemark, and a
+// restart of the target server. Target tables are compared with their sources by
+// the servers' own row text, independent of tidemark's code.
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <random>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/sink_harness.h"
+#include "tests/integration/workload.h"
 
 namespace tidemark::itest {
 namespace {
@@ -51,13 +48,6 @@ const std::vector<std::pair<std::string, std::string>>& Types() {
   return types;
 }
 
-std::string DbSink(const std::string& dsn, const std::string& extra = "") {
-  return fmt::format(
-      "    type: postgres\n    dsn: \"{}\"\n    create_tables: true\n    batch_events: 20000\n"
-      "    batch_ms: 50\n{}",
-      dsn, extra);
-}
-
 bool Converged(TestDb& src, TestDb& dst, const std::vector<std::string>& tables,
                const std::string& order_by, std::string* diff) {
   for (const auto& t : tables) {
@@ -91,11 +81,8 @@ TEST(PgToPg, EveryTypeTruncateToastAndKeylessTables) {
     tables.push_back(t);
   }
   std::string dir = TempDir("p2p_types");
-  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, tables, DbSink(dst.dsn()))});
-  ASSERT_TRUE(Eventually([&] {
-    return src.Value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
-                     "'tidemark_it_p2p_types' AND active") == "1";
-  }, 30)) << tm.log_path();
+  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, tables, PgSinkYaml(dst.dsn()))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
   for (size_t i = 0; i < Types().size(); ++i) {
     const std::string& lit = Types()[i].second;
     src.Exec(fmt::format("INSERT INTO t{0} VALUES (1, {1}), (2, NULL), (3, {1})", i, lit));
@@ -127,149 +114,32 @@ TEST(PgToPg, EveryTypeTruncateToastAndKeylessTables) {
   EXPECT_EQ(tm.Stop(), 0);
 }
 
-// Source-side workload: concurrent sessions of random transactions.
-struct Workload {
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> increments{0};
-  std::atomic<int64_t> commits{0};
-};
-
-void Worker(TestDb* db, Workload* w, int seed) {
-  std::mt19937 rng(seed);
-  auto conn = db->Connect();
-  auto rnd = [&](int n) { return static_cast<int>(rng() % n); };
-  while (!w->stop) {
-    std::string sql = "BEGIN;";
-    int incs = 0;
-    for (int i = 0, n = 1 + rnd(5); i < n; ++i) {
-      int id = 1 + rnd(500);
-      switch (rnd(8)) {
-        case 0: case 1:
-          sql += fmt::format("INSERT INTO items VALUES ({0}, {1}, md5(random()::text), {1}.25, now()) "
-                             "ON CONFLICT (id) DO NOTHING;", id, rnd(1000));
-          break;
-        case 2:
-          sql += fmt::format("UPDATE items SET v = md5(random()::text), amount = amount + 1 WHERE id = {};", id);
-          break;
-        case 3:  // key change into a free key
-          sql += fmt::format("UPDATE items SET id = {1} WHERE id = {0} AND NOT EXISTS "
-                             "(SELECT 1 FROM items WHERE id = {1});", id, 1 + rnd(500));
-          break;
-        case 4:
-          sql += fmt::format("DELETE FROM items WHERE id = {};", id);
-          break;
-        case 5: case 6:
-          sql += fmt::format("UPDATE counter SET n = n + 1 WHERE id = {};", 1 + rnd(20));
-          ++incs;
-          break;
-        default:
-          sql += fmt::format("INSERT INTO nokey VALUES ({}, 'w{}');", rnd(50), seed);
-          if (rnd(4) == 0) sql += "DELETE FROM nokey WHERE ctid = (SELECT ctid FROM nokey LIMIT 1);";
-          if (rnd(40) == 0) sql += "TRUNCATE nokey;";
-      }
-    }
-    sql += "COMMIT";
-    auto r = conn->Exec(sql, "workload");
-    if (r.ok()) {
-      w->increments += incs;
-      ++w->commits;
-    } else {
-      (void)conn->Exec("ROLLBACK", "rollback");  // deadlock/lock timeout: the transaction never happened
-    }
-  }
-}
-
 TEST(PgToPg, RandomWorkloadUnderKill9IsExactlyOnce) {
   TestDb src("it_p2p_kill");
   TestDb dst("it_p2p_kill_dst");
-  src.Exec("CREATE TABLE items (id int PRIMARY KEY, k int, v text, amount numeric(12,2), ts timestamptz)");
-  src.Exec("CREATE TABLE counter (id int PRIMARY KEY, n bigint NOT NULL)");
-  src.Exec("CREATE TABLE nokey (a int, b text)");
-  src.Exec("ALTER TABLE nokey REPLICA IDENTITY FULL");
-  src.Exec("CREATE TABLE bulk (id bigint PRIMARY KEY, payload text)");
-  const std::vector<std::string> tables = {"public.items", "public.counter", "public.nokey", "public.bulk"};
-  std::string dir = TempDir("p2p_kill");
-  std::string config = WriteSinkConfig(dir, src, tables, DbSink(dst.dsn()));
-  // The slot and the publication exist before the workload (first start).
+  for (const auto& sql : WorkloadSchema(Engine::kPostgres)) src.Exec(sql);
+  std::vector<std::string> tables;
+  for (const auto& t : WorkloadTables()) tables.push_back("public." + t);
+  std::string config = WriteSinkConfig(TempDir("p2p_kill"), src, tables, PgSinkYaml(dst.dsn()));
   {
+    // The slot and the publication exist before the workload (first start).
     Tidemark first({"run", "-c", config});
-    ASSERT_TRUE(Eventually([&] {
-      return src.Value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
-                       "'tidemark_it_p2p_kill' AND active") == "1";
-    }, 30)) << first.log_path();
-    src.Exec("INSERT INTO counter SELECT g, 0 FROM generate_series(1, 20) g");  // in the stream
+    ASSERT_TRUE(WaitForSlot(src, first));
     first.Kill9();
   }
-  Workload w;
-  std::vector<std::jthread> workers;  // jthread: a failed ASSERT still joins them
-  struct StopWorkers {
-    Workload* w;
-    ~StopWorkers() { w->stop = true; }
-  };
-  for (int i = 0; i < 3; ++i) workers.emplace_back(Worker, &src, &w, 1000 + i);
-  StopWorkers stop_on_return{&w};  // destroyed before `workers`, so they see stop and join
-  std::jthread big([&] {
-    auto c = src.Connect();
-    auto r = c->Exec("INSERT INTO bulk SELECT g, md5(g::text) FROM generate_series(1, 200000) g",
-                     "200k-row transaction");
-    EXPECT_TRUE(r.ok()) << r.status();
-  });
-  std::mt19937 rng(42);
-  std::string last_cp;
-  for (int kill = 0; kill < 10; ++kill) {
-    Tidemark tm({"run", "-c", config});
-    // Let it apply something new, then kill it at a random moment.
-    bool progressed = Eventually([&] {
-      std::string cp = TryValue(dst.dsn(), "SELECT journal_offset FROM tidemark.checkpoints");
-      if (cp.starts_with("error") || cp == last_cp) return false;
-      last_cp = cp;
-      return true;
-    }, 60);
-    ASSERT_TRUE(progressed) << "kill " << kill << ": no checkpoint progress; log " << tm.log_path();
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));  // fault timing, not a wait
-    tm.Kill9();
-  }
-  big.join();
-  w.stop = true;
-  for (auto& t : workers) t.join();
-  ASSERT_GT(w.commits.load(), 100);
-  Tidemark tm({"run", "-c", config});
-  std::string diff;
-  // counter: n counts its own updates, so a change applied twice shows here.
-  EXPECT_TRUE(Eventually([&] { return Converged(src, dst, tables, "t::text", &diff); }, 180))
-      << diff << "; log " << tm.log_path();
-  EXPECT_EQ(dst.Value("SELECT sum(n) FROM counter"), std::to_string(w.increments.load()))
-      << "the workload committed that many increments";
-  EXPECT_EQ(dst.Value("SELECT count(*) FROM bulk"), "200000");
-  EXPECT_EQ(tm.Stop(), 0);
+  RunWorkloadUnderKill9(PgEndpoint(src.dsn()), PgEndpoint(dst.dsn()), config, "it_p2p_kill.db", 10);
 }
 
 TEST(PgToPg, TargetServerRestartMidStreamConverges) {
   TestDb src("it_p2p_restart");
   PrivatePg target;
   target.Exec("postgres", "CREATE DATABASE dst");
-  src.Exec("CREATE TABLE acc (id int PRIMARY KEY, n bigint NOT NULL)");
-  std::string dir = TempDir("p2p_restart");
-  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, {"public.acc"}, DbSink(target.dsn("dst")))});
-  ASSERT_TRUE(Eventually([&] {
-    return src.Value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
-                     "'tidemark_it_p2p_restart' AND active") == "1";
-  }, 30)) << tm.log_path();
-  src.Exec("INSERT INTO acc SELECT g, 0 FROM generate_series(1, 100) g");
-  ASSERT_TRUE(Eventually([&] {
-    auto r = target.Query("dst", "SELECT count(*) FROM acc");
-    return !r.empty() && r[0][0] == "100";
-  }, 60)) << tm.log_path();
-  target.Stop();
-  for (int i = 0; i < 50; ++i) src.Exec(fmt::format("UPDATE acc SET n = n + 1 WHERE id <= {}", 1 + i));
-  target.Start();
-  for (int i = 0; i < 50; ++i) src.Exec("UPDATE acc SET n = n + 1 WHERE id > 50");
-  const std::string want = src.Value("SELECT sum(n) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM acc t");
-  EXPECT_TRUE(Eventually([&] {
-    auto r = target.Query("dst", "SELECT sum(n) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM acc t");
-    return !r.empty() && r[0][0] == want;
-  }, 120)) << tm.log_path();
-  EXPECT_EQ(tm.Stop(), 0);
+  for (const auto& sql : WorkloadSchema(Engine::kPostgres)) src.Exec(sql);
+  Tidemark tm({"run", "-c", WriteSinkConfig(TempDir("p2p_restart"), src, {"public.counter"},
+                                            PgSinkYaml(target.dsn("dst")))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
+  RunTargetRestart(tm, PgEndpoint(src.dsn()), PgEndpoint(target.dsn("dst")), [&] { target.Stop(); },
+                   [&] { target.Start(); });
 }
 
 TEST(PgToPg, CheckReportsAnUnreachableTargetAndPassesAReachableOne) {
@@ -279,11 +149,11 @@ TEST(PgToPg, CheckReportsAnUnreachableTargetAndPassesAReachableOne) {
   std::string dir = TempDir("p2p_check");
   std::string out;
   int rc = RunTidemark({"check", "-c", WriteSinkConfig(dir, src, {"public.a"},
-                                                       DbSink("host=127.0.0.1 port=1 dbname=x user=postgres"))},
+                                                       PgSinkYaml("host=127.0.0.1 port=1 dbname=x user=postgres"))},
                        &out);
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
-  rc = RunTidemark({"check", "-c", WriteSinkConfig(dir, src, {"public.a"}, DbSink(dst.dsn()))}, &out);
+  rc = RunTidemark({"check", "-c", WriteSinkConfig(dir, src, {"public.a"}, PgSinkYaml(dst.dsn()))}, &out);
   EXPECT_EQ(rc, 0) << out;
 }
 

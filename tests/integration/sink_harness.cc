@@ -32,6 +32,31 @@ std::string WriteSinkConfig(const std::string& dir, const TestDb& src,
   return WritePgPipeline(dir, src, tables, "sinks:\n  - name: db\n" + sink_yaml);
 }
 
+std::string PgSinkYaml(const std::string& dsn, const std::string& extra) {
+  return fmt::format(
+      "    type: postgres\n    dsn: \"{}\"\n    create_tables: true\n    batch_events: 20000\n"
+      "    batch_ms: 50\n{}",
+      dsn, extra);
+}
+
+std::string MariaSinkYaml(const std::string& dsn, const std::string& extra) {
+  return fmt::format(
+      "    type: mysql\n    dsn: \"{}\"\n    create_tables: true\n    batch_events: 20000\n"
+      "    batch_ms: 50\n{}",
+      dsn, extra);
+}
+
+::testing::AssertionResult WaitForSlot(TestDb& src, Tidemark& tm) {
+  const std::string sql = fmt::format(
+      "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'tidemark_{}' AND active",
+      src.name());
+  if (Eventually([&] { return TryValue(src.dsn(), sql) == "1"; }, 30)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "slot tidemark_" << src.name()
+                                       << " never became active; log " << tm.log_path();
+}
+
 std::string TryValue(const std::string& dsn, const std::string& sql) {
   auto c = PgConn::Connect(dsn, "");
   if (!c.ok()) return fmt::format("error: {}", std::string((c.status().message())));
@@ -92,6 +117,35 @@ std::vector<std::vector<std::string>> PrivatePg::Query(const std::string& db,
     for (int j = 0; j < PQnfields(r->get()); ++j) row.push_back(PgValue(*r, i, j));
   }
   return out;
+}
+
+void ForgetMariaCheckpoints(const std::string& pipeline, const std::string& port) {
+  auto c = MariaConnect("", port);
+  ASSERT_TRUE(c);
+  (void)c->Exec(fmt::format("DELETE FROM tidemark.checkpoints WHERE sink LIKE '{}.%'", pipeline),
+                "forget checkpoints");  // fails when the table does not exist yet: nothing to forget
+}
+
+PrivateMaria::PrivateMaria() {
+  port_ = ShellOut(fmt::format("{}/tests/servers/free-port.sh", TIDEMARK_SOURCE_DIR));
+  dir_ = TempDir("private-maria") + "/maria";
+  Start();
+}
+
+PrivateMaria::~PrivateMaria() {
+  Stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void PrivateMaria::Start() {
+  Shell(fmt::format("MARIA_DURABLE=0 {}/tests/servers/maria-up.sh {} {} >/dev/null 2>&1",
+                    TIDEMARK_SOURCE_DIR, port_, dir_));
+}
+
+void PrivateMaria::Stop() {
+  (void)std::system(fmt::format("{}/tests/servers/maria-down.sh {} >/dev/null 2>&1",
+                                TIDEMARK_SOURCE_DIR, dir_).c_str());
 }
 
 }  // namespace tidemark::itest
