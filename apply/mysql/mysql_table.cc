@@ -204,7 +204,7 @@ absl::Status MysqlTable::ApplyKeyed(MysqlConn* conn, const TableFold& fold) {
     if (sql.empty()) return absl::OkStatus();
     absl::Status s = Run(conn, sql, what);
     sql.clear();
-    return s.ok() ? s : Where(s, lo, hi);
+    return s.ok() ? s : Pinpoint(conn, fold, s, mysql_errno(conn->raw()), lo, hi);
   };
   for (const auto& [k, s] : fold.states()) {
     if (!s.deleted) continue;
@@ -301,7 +301,9 @@ absl::Status MysqlTable::ApplyUnkeyed(MysqlConn* conn, const TableFold& fold) {
         }
         sql += ")";
       }
-      if (absl::Status s = Run(conn, sql, "insert"); !s.ok()) return Where(s, op.offset, ops[j - 1].offset);
+      if (absl::Status s = Run(conn, sql, "insert"); !s.ok()) {
+        return Pinpoint(conn, fold, s, mysql_errno(conn->raw()), op.offset, ops[j - 1].offset);
+      }
       i = j;
       continue;
     }

@@ -9,6 +9,8 @@
 // columns, multi-row INSERT ... ON DUPLICATE KEY UPDATE of the changed columns
 // (for rows with unchanged columns the target must already hold every key: checked
 // first, an error otherwise). Statements are cut at about 4 MiB.
+// A statement the target rejects (a constraint, a value) is reported with the key
+// and journal offset of the change it refuses (Pinpoint, mysql_pinpoint.cc).
 // Unkeyed tables: statements in order; UPDATE/DELETE match one row with <=> on
 // every column (LIMIT 1); a row not found is an error.
 // Resolve() may run DDL, which MySQL commits implicitly: call it outside a transaction.
@@ -60,6 +62,13 @@ class MysqlTable {
                        const std::vector<v1::Value>* key) const;
   absl::StatusOr<std::string> KeyTuple(const KeyState& s) const;
   absl::Status Where(const absl::Status& s, uint64_t lo, uint64_t hi) const;
+  // `failed` (a multi-row statement's error, server error `error_number`, for changes
+  // at offsets lo..hi), naming the change the target rejects when it can be found
+  // (apply/mysql/mysql_pinpoint.cc). Runs statements in the open transaction.
+  absl::Status Pinpoint(MysqlConn* conn, const TableFold& fold, const absl::Status& failed,
+                        unsigned error_number, uint64_t lo, uint64_t hi) const;
+  // One key's final state as one statement.
+  absl::StatusOr<std::string> SingleRowSql(const KeyState& s) const;
 
   std::string qualified_;
   std::vector<std::string> names_;   // quoted, source order

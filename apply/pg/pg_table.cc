@@ -289,7 +289,7 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
     auto r = Exec(conn, fmt::format("DELETE FROM {} t USING {} s WHERE s._tm_g = -1 AND {}",
                                     qualified_, stage_, key_match),
                   fmt::format("delete from {}", qualified_));
-    if (!r.ok()) return RowError(r.status(), fold, lo, hi);
+    if (!r.ok()) return Pinpoint(conn, fold, r.status(), lo, hi);
   }
   std::string conflict;
   for (int i : key_index_) conflict += (conflict.empty() ? "" : ", ") + names_[i];
@@ -311,14 +311,14 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
                                     qualified_, cols, cols, stage_, g, conflict,
                                     set.empty() ? "NOTHING" : "UPDATE SET " + set);
       auto r = Exec(conn, sql, fmt::format("upsert into {}", qualified_));
-      if (!r.ok()) return RowError(r.status(), fold, lo, hi);
+      if (!r.ok()) return Pinpoint(conn, fold, r.status(), lo, hi);
       continue;
     }
     if (set.empty()) continue;  // only key columns changed... and they match: nothing to do
     auto r = Exec(conn, fmt::format("UPDATE {} t SET {} FROM {} s WHERE s._tm_g = {} AND {}",
                                     qualified_, set, stage_, g, key_match),
                   fmt::format("update (unchanged TOAST columns kept) {}", qualified_));
-    if (!r.ok()) return RowError(r.status(), fold, lo, hi);
+    if (!r.ok()) return Pinpoint(conn, fold, r.status(), lo, hi);
     if (Affected(*r) != group_sizes[g]) {
       return absl::FailedPreconditionError(fmt::format(
           "table {} (target {}), journal offsets {}..{}: {} of {} updated rows with unchanged "
@@ -362,7 +362,7 @@ absl::Status PgTable::ApplyUnkeyed(PgConn* conn, const TableFold& fold) {
         sql += ")";
       }
       auto r = Exec(conn, sql, fmt::format("insert into {}", qualified_));
-      if (!r.ok()) return RowError(r.status(), fold, op.offset, ops[j - 1].offset);
+      if (!r.ok()) return Pinpoint(conn, fold, r.status(), op.offset, ops[j - 1].offset);
       i = j;
       continue;
     }

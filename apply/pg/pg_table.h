@@ -12,6 +12,8 @@
 //   every column, or, for rows with unchanged columns, UPDATE ... FROM staging SET
 //   only the changed columns (a row missing on the target is then an error: its
 //   unchanged value is not in the stream).
+// A bulk statement the target rejects (a constraint, a value) is reported with the
+// key and journal offset of the change it refuses (Pinpoint, pg_pinpoint.cc).
 // Unkeyed tables: statements in order; UPDATE/DELETE match one row on every column
 // (json compared as text) via its ctid; a row not found is an error.
 #ifndef TIDEMARK_APPLY_PG_PG_TABLE_H_
@@ -64,6 +66,13 @@ class PgTable {
   absl::StatusOr<std::string> MatchRow(const v1::Row& row) const;
   absl::Status RowError(const absl::Status& s, const TableFold& fold, uint64_t first_offset,
                         uint64_t last_offset) const;
+  // `failed` (a bulk statement's error for changes at offsets lo..hi), naming the
+  // change the target rejects when it can be found (apply/pg/pg_pinpoint.cc). Ends
+  // the connection's transaction.
+  absl::Status Pinpoint(PgConn* conn, const TableFold& fold, const absl::Status& failed,
+                        uint64_t lo, uint64_t hi) const;
+  // One key's final state as one statement ("" when there is nothing to write).
+  absl::StatusOr<std::string> SingleRowSql(const KeyState& s) const;
 
   std::string qualified_;              // "schema"."table"
   std::string stage_;                  // pg_temp.tm_stage_N
