@@ -11,6 +11,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -173,6 +174,11 @@ Tidemark::~Tidemark() {
     for (const auto& line : tail) std::cerr << line << "\n";
     std::cerr << "----\n";
   }
+}
+
+std::string Tidemark::LogText() const {
+  std::ifstream in(log_);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 void Tidemark::Reap(int options) {

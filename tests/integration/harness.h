@@ -69,6 +69,8 @@ class Tidemark {
   // Peak resident set size in KiB (valid after the process was reaped).
   long peak_rss_kib() const { return peak_rss_kib_; }
   std::string log_path() const { return log_; }
+  // What tidemark has written to its log so far.
+  std::string LogText() const;
 
  private:
   void Reap(int options);

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <random>
 #include <thread>
@@ -173,21 +171,38 @@ std::string BulkInsertSql(Engine engine) {
                       : "INSERT INTO bulk SELECT seq, MD5(seq) FROM seq_1_to_200000";
 }
 
-std::string DigestSql(Engine engine, const std::string& table) {
+namespace {
+
+// SELECT <aggregate over r> FROM (rows of `table` rendered as r) s; `pg_agg` and
+// `maria_agg` wrap the ordered concatenation "{}".
+std::string Rendered(Engine engine, const std::string& table, const std::vector<std::string>& columns,
+                     const char* pg_agg, const char* maria_agg) {
   std::string row;
-  for (const auto& c : Columns(engine, table)) {
+  for (const auto& c : columns) {
     row += row.empty() ? "" : ", ";
     row += IsPg(engine) ? fmt::format("coalesce(({})::text, '<null>')", c)
                         : fmt::format("COALESCE(CAST(({}) AS CHAR), '<null>')", c);
   }
   if (IsPg(engine)) {
-    return fmt::format(
-        "SELECT count(*) || ':' || coalesce(md5(string_agg(r, ',' ORDER BY r COLLATE \"C\")), '') "
-        "FROM (SELECT concat_ws('|', {}) AS r FROM {}) s", row, table);
+    return fmt::format("SELECT {} FROM (SELECT concat_ws('|', {}) AS r FROM {}) s",
+                       fmt::format(fmt::runtime(pg_agg), "string_agg(r, ',' ORDER BY r COLLATE \"C\")"),
+                       row, table);
   }
-  return fmt::format(
-      "SELECT CONCAT(COUNT(*), ':', COALESCE(MD5(GROUP_CONCAT(r ORDER BY CAST(r AS BINARY) "
-      "SEPARATOR ',')), '')) FROM (SELECT CONCAT_WS('|', {}) AS r FROM {}) s", row, table);
+  return fmt::format("SELECT {} FROM (SELECT CONCAT_WS('|', {}) AS r FROM {}) s",
+                     fmt::format(fmt::runtime(maria_agg),
+                                 "GROUP_CONCAT(r ORDER BY CAST(r AS BINARY) SEPARATOR ',')"),
+                     row, table);
+}
+
+}  // namespace
+
+std::string DigestSql(Engine engine, const std::string& table) {
+  return Rendered(engine, table, Columns(engine, table), "count(*) || ':' || coalesce(md5({}), '')",
+                  "CONCAT(COUNT(*), ':', COALESCE(MD5({}), ''))");
+}
+
+std::string RowsSql(Engine engine, const std::string& table, const std::vector<std::string>& columns) {
+  return Rendered(engine, table, columns, "coalesce({}, '')", "COALESCE({}, '')");
 }
 
 bool SameTables(const Endpoint& src, const Endpoint& dst, const std::vector<std::string>& tables,
@@ -268,9 +283,7 @@ void RunTargetRestart(Tidemark& tm, const Endpoint& src, const Endpoint& dst,
   // 475 increments while the target was down, 500 after.
   EXPECT_EQ(dst.value("SELECT sum(n) FROM counter"), "975");
   EXPECT_EQ(tm.Stop(), 0);
-  std::ifstream log(tm.log_path());
-  const std::string text((std::istreambuf_iterator<char>(log)), {});
-  EXPECT_NE(text.find("retrying from its checkpoint"), std::string::npos)
+  EXPECT_NE(tm.LogText().find("retrying from its checkpoint"), std::string::npos)
       << "the sink never noticed the target was down; log " << tm.log_path();
 }
 

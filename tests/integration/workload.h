@@ -52,6 +52,9 @@ std::string BulkInsertSql(Engine engine);
 
 // "count:md5" of `table`'s rows as described above.
 std::string DigestSql(Engine engine, const std::string& table);
+// The rows of `table` rendered as above from the SQL expressions `columns`, joined
+// by ',' in bytewise order ("1|x|<null>,2|y|5"); "" for no rows.
+std::string RowsSql(Engine engine, const std::string& table, const std::vector<std::string>& columns);
 // True when every table in `tables` digests equally on both sides (and without
 // error); else *diff names the first table that differs.
 bool SameTables(const Endpoint& src, const Endpoint& dst, const std::vector<std::string>& tables,
