@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "tidemark/v1/journal.pb.h"
 #include "tidemark/v1/position.pb.h"
+#include "tidemark/v1/schema.pb.h"
 
 namespace tidemark {
 
@@ -33,6 +34,12 @@ class Source {
   // Checks every prerequisite and returns all problems found (empty: ready).
   // A non-OK status means the check itself could not run (server unreachable).
   virtual absl::StatusOr<std::vector<Prerequisite>> Check() = 0;
+  // The configured tables' current schemas as capture would report them, read from
+  // the source's catalog, for `tidemark check` of database sinks. Tables that do not
+  // exist are left out (Check() reports them). Default: nothing to describe.
+  virtual absl::StatusOr<std::vector<v1::TableSchema>> DescribeTables() {
+    return std::vector<v1::TableSchema>{};
+  }
   // Connects and starts or resumes streaming after `from` (empty: where the slot is).
   virtual absl::Status Start(const v1::SourcePosition& from) = 0;
   // The next chunk, waiting up to `max_wait`; an empty chunk on timeout. Also

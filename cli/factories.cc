@@ -124,7 +124,8 @@ absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const v1::PipelineConfig& config,
       sink.type()));
 }
 
-std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink) {
+std::vector<Prerequisite> CheckSink(const v1::PipelineConfig& config, const v1::SinkConfig& sink,
+                                    const std::vector<v1::TableSchema>& tables) {
   std::vector<Prerequisite> out;
   if (sink.type() == "file" && sink.path() != "-") {
     std::filesystem::path dir = std::filesystem::path(sink.path()).parent_path();
@@ -139,16 +140,22 @@ std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink) {
                      "make the directory writable for this user or change the sink's path"});
     }
   }
+  // A table problem (apply/db/target_check.h: it names the target or source table)
+  // ends with its own fix; the rest are about reaching the target.
+  auto db_fix = [](const std::string& problem) {
+    return problem.find("target table") != std::string::npos ||
+                   problem.find("source table") != std::string::npos
+               ? std::string("change the target table, or the sink's options, as said above")
+               : std::string("fix the sink's dsn, the target server or the user's privileges");
+  };
   if (sink.type() == "postgres") {
-    v1::PipelineConfig config;  // the checkpoint key is not needed for the check
-    for (const std::string& problem : pgsink::PgSink::Check(DbOptions(config, sink), {})) {
-      out.push_back({problem, "fix the sink's dsn, the target server or the user's privileges"});
+    for (const std::string& problem : pgsink::PgSink::Check(DbOptions(config, sink), tables)) {
+      out.push_back({problem, db_fix(problem)});
     }
   }
   if (sink.type() == "mysql") {
-    v1::PipelineConfig config;
-    for (const std::string& problem : mysqlsink::MysqlSink::Check(DbOptions(config, sink))) {
-      out.push_back({problem, "fix the sink's dsn, the target server or the user's privileges"});
+    for (const std::string& problem : mysqlsink::MysqlSink::Check(DbOptions(config, sink), tables)) {
+      out.push_back({problem, db_fix(problem)});
     }
   }
   if (sink.type() == "kafka") {

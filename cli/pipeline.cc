@@ -67,9 +67,24 @@ absl::StatusOr<std::vector<CheckReport>> Pipeline::Check() {
   std::vector<CheckReport> out;
   TM_ASSIGN_OR_RETURN(auto source, MakeSource(config_, schemas_.get()));
   TM_ASSIGN_OR_RETURN(auto problems, source->Check());
+  // The source tables as they are now, for the database sinks' table checks.
+  std::vector<v1::TableSchema> tables;
+  const bool db_sinks = std::any_of(config_.sinks().begin(), config_.sinks().end(), [](const auto& s) {
+    return s.type() == "postgres" || s.type() == "mysql";
+  });
+  if (db_sinks) {
+    auto described = source->DescribeTables();
+    if (described.ok()) {
+      tables = std::move(*described);
+    } else {
+      problems.push_back({fmt::format("cannot read the configured tables' definitions to check the "
+                                      "database sinks against them: {}", described.status().message()),
+                          "fix what the message names; the sinks' tables were not checked"});
+    }
+  }
   out.push_back({fmt::format("source {}", config_.source().type()), std::move(problems)});
   for (const auto& s : config_.sinks()) {
-    out.push_back({fmt::format("sink {} ({})", s.name(), s.type()), CheckSink(s)});
+    out.push_back({fmt::format("sink {} ({})", s.name(), s.type()), CheckSink(config_, s, tables)});
   }
   return out;
 }

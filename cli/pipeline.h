@@ -59,8 +59,11 @@ absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const v1::PipelineConfig& config,
                                                const v1::SinkConfig& sink,
                                                const SchemaRegistry* schemas,
                                                CheckpointStore* checkpoints);
-// Problems with a sink's own prerequisites (e.g. a file sink's directory not writable).
-std::vector<Prerequisite> CheckSink(const v1::SinkConfig& sink);
+// Problems with a sink's own prerequisites (e.g. a file sink's directory not
+// writable); database sinks also check their target tables against `tables`, the
+// source tables as they are now (Source::DescribeTables).
+std::vector<Prerequisite> CheckSink(const v1::PipelineConfig& config, const v1::SinkConfig& sink,
+                                    const std::vector<v1::TableSchema>& tables);
 
 }  // namespace tidemark
 

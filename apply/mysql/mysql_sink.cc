@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "absl/time/clock.h"
+#include "apply/db/target_check.h"
 #include "apply/mysql/mysql_text.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -231,7 +232,8 @@ absl::StatusOr<v1::Checkpoint> MysqlSink::Flush() {
   return committed_;
 }
 
-std::vector<std::string> MysqlSink::Check(const DbSinkOptions& options) {
+std::vector<std::string> MysqlSink::Check(const DbSinkOptions& options,
+                                          const std::vector<v1::TableSchema>& tables) {
   auto dsn = ParseMysqlDsn(options.dsn);
   if (!dsn.ok()) return {std::string(dsn.status().message())};
   if (!options.password.empty()) dsn->password = options.password;
@@ -242,6 +244,27 @@ std::vector<std::string> MysqlSink::Check(const DbSinkOptions& options) {
   if (!s.ok()) {
     out.push_back(fmt::format("sink {}: cannot create the `tidemark` database for the checkpoint "
                               "table: {}", options.name, s.message()));
+  }
+  for (const v1::TableSchema& source : tables) {
+    const std::string database = TargetSchemaFor(options, source.table(), dsn->database);
+    const std::string name =
+        QuoteMysqlIdent(database) + "." + QuoteMysqlIdent(source.table().table());
+    auto t = DescribeTarget(conn->get(), database, source.table().table());
+    if (!t.ok()) {
+      out.emplace_back(t.status().message());
+      continue;
+    }
+    if (!t->exists) {
+      for (auto& p : MissingTableProblems(options, source, name)) out.push_back(std::move(p));
+      continue;
+    }
+    TargetTableInfo info{name, {}, t->unique_keys, t->has_primary_key};
+    for (size_t i = 0; i < t->columns.size(); ++i) {
+      info.columns.emplace_back(t->columns[i].first, t->column_types[i]);
+    }
+    for (auto& p : TargetTableProblems(options, TargetEngine::kMysql, source, info)) {
+      out.push_back(std::move(p));
+    }
   }
   return out;
 }

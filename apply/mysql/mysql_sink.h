@@ -46,8 +46,12 @@ class MysqlSink : public Sink {
   absl::Status Write(const JournalBatch& batch) override;
   absl::StatusOr<v1::Checkpoint> Flush() override;
 
-  // Problems with the target for `tidemark check` (unreachable, privileges).
-  static std::vector<std::string> Check(const DbSinkOptions& options);
+  // Problems with the target for `tidemark check`: unreachable, privileges, and for
+  // each source table in `tables` (Source::DescribeTables) a missing target
+  // table without create_tables, or an existing one that is not compatible
+  // (apply/db/target_check.h).
+  static std::vector<std::string> Check(const DbSinkOptions& options,
+                                        const std::vector<v1::TableSchema>& tables);
 
  private:
   absl::Status Connect();

@@ -52,10 +52,13 @@ absl::StatusOr<TargetColumns> DescribeTarget(MysqlConn* conn, const std::string&
   TargetColumns out;
   std::string db = "'" + conn->Escape(database) + "'", tb = "'" + conn->Escape(table) + "'";
   TM_ASSIGN_OR_RETURN(auto cols, conn->Query(fmt::format(
-      "SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} "
-      "AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION", db, tb),
+      "SELECT COLUMN_NAME, LOWER(DATA_TYPE), LOWER(COLUMN_TYPE) FROM information_schema.COLUMNS "
+      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION", db, tb),
       fmt::format("describe target table {}.{}", database, table)));
-  for (const auto& r : cols) out.columns.emplace_back(r[0].value_or(""), r[1].value_or(""));
+  for (const auto& r : cols) {
+    out.columns.emplace_back(r[0].value_or(""), r[1].value_or(""));
+    out.column_types.push_back(r[2].value_or(""));
+  }
   out.exists = !out.columns.empty();
   if (!out.exists) return out;
   TM_ASSIGN_OR_RETURN(auto keys, conn->Query(fmt::format(

@@ -33,6 +33,7 @@ namespace tidemark::mysqlsink {
 struct TargetColumns {
   bool exists = false;
   std::vector<std::pair<std::string, std::string>> columns;  // name, DATA_TYPE
+  std::vector<std::string> column_types;                     // COLUMN_TYPE, as columns
   std::vector<std::vector<std::string>> unique_keys;         // PRIMARY first
   bool has_primary_key = false;
 };

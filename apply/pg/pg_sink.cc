@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/time/clock.h"
+#include "apply/db/target_check.h"
 #include "apply/pg/pg_exec.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -255,7 +256,7 @@ absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
 }
 
 std::vector<std::string> PgSink::Check(const DbSinkOptions& options,
-                                       const std::vector<v1::TableId>& tables) {
+                                       const std::vector<v1::TableSchema>& tables) {
   std::vector<std::string> out;
   auto conn = PgConn::Connect(options.dsn, options.password);
   if (!conn.ok()) return {std::string(conn.status().message())};
@@ -271,16 +272,19 @@ std::vector<std::string> PgSink::Check(const DbSinkOptions& options,
                               "its checkpoint table (GRANT CREATE ON DATABASE ... TO ...)",
                               options.name));
   }
-  for (const v1::TableId& id : tables) {
-    const std::string schema = TargetSchemaFor(options, id, "");
-    auto t = DescribeTarget(conn->get(), schema, id.table());
+  for (const v1::TableSchema& source : tables) {
+    const std::string schema = TargetSchemaFor(options, source.table(), "");
+    const std::string name = QuotePgIdent(schema) + "." + QuotePgIdent(source.table().table());
+    auto t = DescribeTarget(conn->get(), schema, source.table().table());
     if (!t.ok()) {
       out.emplace_back(t.status().message());
-    } else if (!t->exists && !options.create_tables) {
-      out.push_back(fmt::format("sink {}: target table {}.{} does not exist (create it or set "
-                                "create_tables: true)",
-                                options.name, QuotePgIdent(schema), QuotePgIdent(id.table())));
+      continue;
     }
+    std::vector<std::string> problems =
+        t->exists ? TargetTableProblems(options, TargetEngine::kPostgres, source,
+                                        {name, t->columns, t->unique_keys, t->has_primary_key})
+                  : MissingTableProblems(options, source, name);
+    out.insert(out.end(), problems.begin(), problems.end());
   }
   return out;
 }

@@ -58,10 +58,11 @@ class PgSink : public Sink {
   absl::StatusOr<v1::Checkpoint> Flush() override;
 
   // Problems with the target for `tidemark check`: unreachable, missing privileges,
-  // and for each `tables` entry (source TableIds) a missing target table without
-  // create_tables, or one without a primary key. Empty when all is well.
+  // and for each source table in `tables` (Source::DescribeTables) a missing target
+  // table without create_tables, or an existing one that is not compatible
+  // (apply/db/target_check.h). Empty when all is well.
   static std::vector<std::string> Check(const DbSinkOptions& options,
-                                        const std::vector<v1::TableId>& tables);
+                                        const std::vector<v1::TableSchema>& tables);
 
  private:
   absl::Status Connect();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "capture/mysql/mysql_checks.h"
+#include "capture/mysql/schema_history.h"
 #include "capture/mysql/schema_loader.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -141,6 +142,19 @@ absl::StatusOr<EventChunk> MysqlSource::Next(absl::Duration max_wait) {
     for (const MysqlDecoder::Ddl& d : decoder_->TakeDdls()) TM_RETURN_IF_ERROR(OnDdl(d));
   }
   return chunk;
+}
+
+absl::StatusOr<std::vector<v1::TableSchema>> MysqlSource::DescribeTables() {
+  TM_ASSIGN_OR_RETURN(MysqlDsn d, Dsn());
+  TM_ASSIGN_OR_RETURN(auto conn, MysqlConn::Connect(d));
+  auto want = [this](const std::string& db, const std::string& t) { return Wanted(db, t); };
+  TM_ASSIGN_OR_RETURN(std::vector<v1::MysqlTableVersion> versions, ReadTables(*conn, want));
+  std::vector<v1::TableSchema> out;
+  for (const auto& v : versions) {
+    if (v.table().empty() || v.state() != v1::MysqlTableVersion::PRESENT) continue;
+    out.push_back(SchemaFromKnown(v.database(), v.table(), ToKnownTable(v)));
+  }
+  return out;
 }
 
 bool MysqlSource::Wanted(const std::string& db, const std::string& table) const {

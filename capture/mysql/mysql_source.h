@@ -55,6 +55,7 @@ class MysqlSource : public Source {
   ~MysqlSource() override;
 
   absl::StatusOr<std::vector<Prerequisite>> Check() override;
+  absl::StatusOr<std::vector<v1::TableSchema>> DescribeTables() override;
   absl::Status Start(const v1::SourcePosition& from) override;
   absl::StatusOr<EventChunk> Next(absl::Duration max_wait) override;
   absl::Status Acknowledge(const v1::SourcePosition& pos) override;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "capture/mysql/column_type.h"
 #include "common/status_macros.h"
 
@@ -220,6 +223,63 @@ v1::TableSchema SchemaFromColumns(const TableMapEvent& tm, const std::vector<Col
     }
   }
   return s;
+}
+
+ColumnDef ColumnDefFromKnown(const KnownColumn& k) {
+  ColumnDef c;
+  c.name = k.name;
+  c.is_unsigned = k.is_unsigned;
+  c.is_json = k.is_json;
+  c.labels = k.labels;
+  c.nullable = k.nullable;
+  c.part_of_key = k.part_of_key;
+  c.charset = k.charset;
+  int a = -1, b = 0;
+  if (size_t open = k.column_type.find('('); open != std::string::npos) {
+    if (std::sscanf(k.column_type.c_str() + open + 1, "%d,%d", &a, &b) < 1) a = -1;  // NOLINT
+  }
+  const std::string& t = k.data_type;
+  auto type = [&](uint8_t code, uint16_t meta = 0) {
+    c.type = c.real_type = code;
+    c.meta = meta;
+  };
+  const uint16_t fsp = static_cast<uint16_t>(std::max(a, 0));
+  if (t == "tinyint") type(MYSQL_TYPE_TINY);
+  else if (t == "smallint") type(MYSQL_TYPE_SHORT);
+  else if (t == "mediumint") type(MYSQL_TYPE_INT24);
+  else if (t == "int" || t == "integer") type(MYSQL_TYPE_LONG);
+  else if (t == "bigint") type(MYSQL_TYPE_LONGLONG);
+  else if (t == "float") type(MYSQL_TYPE_FLOAT);
+  else if (t == "double") type(MYSQL_TYPE_DOUBLE);
+  else if (t == "decimal") type(MYSQL_TYPE_NEWDECIMAL, static_cast<uint16_t>(std::max(a, 0) << 8 | std::max(b, 0)));
+  else if (t == "year") type(MYSQL_TYPE_YEAR);
+  else if (t == "bit") type(MYSQL_TYPE_BIT, static_cast<uint16_t>((std::max(a, 1) / 8) << 8 | std::max(a, 1) % 8));
+  else if (t == "date") type(MYSQL_TYPE_DATE);
+  else if (t == "time") type(MYSQL_TYPE_TIME2, fsp);
+  else if (t == "datetime") type(MYSQL_TYPE_DATETIME2, fsp);
+  else if (t == "timestamp") type(MYSQL_TYPE_TIMESTAMP2, fsp);
+  else if (t == "enum") type(MYSQL_TYPE_ENUM);
+  else if (t == "set") type(MYSQL_TYPE_SET);
+  else if (t == "json") type(MYSQL_TYPE_JSON);
+  else if (t == "char" || t == "binary") type(MYSQL_TYPE_STRING);
+  else if (t == "varchar" || t == "varbinary") type(MYSQL_TYPE_VARCHAR);
+  else if (t.ends_with("text") || t.ends_with("blob")) type(MYSQL_TYPE_BLOB);
+  else type(MYSQL_TYPE_GEOMETRY);  // geometry, point, polygon, ...
+  if ((t == "binary" || t == "varbinary" || t.ends_with("blob")) && c.charset.empty()) c.charset = "binary";
+  return c;
+}
+
+v1::TableSchema SchemaFromKnown(const std::string& db, const std::string& table,
+                                const KnownTable& known) {
+  TableMapEvent tm;
+  tm.database = db;
+  tm.table = table;
+  std::vector<ColumnDef> cols;
+  for (size_t i = 0; i < known.columns.size(); ++i) {
+    cols.push_back(ColumnDefFromKnown(known.columns[i]));
+    if (known.columns[i].part_of_key) tm.primary_key.push_back(static_cast<uint32_t>(i));
+  }
+  return SchemaFromColumns(tm, cols);
 }
 
 }  // namespace tidemark::mysql

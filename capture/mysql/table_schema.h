@@ -50,6 +50,16 @@ absl::StatusOr<std::vector<ColumnDef>> ColumnsFromTableMap(const TableMapEvent& 
 // The TableSchema (version 0: the registry assigns it) for `tm` decoded as `columns`.
 v1::TableSchema SchemaFromColumns(const TableMapEvent& tm, const std::vector<ColumnDef>& columns);
 
+// The column definition capture would decode `k` with, from its information_schema
+// description alone (no table map): type code, metadata (precision and scale,
+// bits, fractional seconds), signedness, charset ("binary" for binary strings),
+// JSON, labels.
+ColumnDef ColumnDefFromKnown(const KnownColumn& k);
+// The TableSchema capture would report for `db`.`table` defined as `known` (for
+// `tidemark check` of database sinks).
+v1::TableSchema SchemaFromKnown(const std::string& db, const std::string& table,
+                                const KnownTable& known);
+
 // Labels of "enum('a','b''c')" / "set(...)" in declaration order.
 std::vector<std::string> ParseEnumLabels(std::string_view column_type);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "capture/pg/pg_source.h"
 #include "common/status_macros.h"
@@ -58,6 +60,75 @@ absl::StatusOr<std::vector<std::string>> PrimaryKeyColumns(PgConn& conn, uint32_
                               {std::to_string(relid)}, "reading a table's primary key"));
   std::vector<std::string> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(PgValue(r, i, 0));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::TableSchema>> DescribeTables(PgConn& conn,
+                                                            const PgSourceOptions& options) {
+  TypeCatalog types;
+  std::vector<v1::TableSchema> out;
+  TM_ASSIGN_OR_RETURN(std::string database, conn.QueryValue("SELECT current_database()", "database"));
+  for (const auto& t : options.tables) {
+    auto [schema_name, table_name] = SplitTable(t);
+    TM_ASSIGN_OR_RETURN(auto rel, conn.ExecParams(
+                                      "SELECT c.oid, c.relreplident FROM pg_class c JOIN pg_namespace n "
+                                      "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                                      {schema_name, table_name}, "looking up a table"));
+    if (PQntuples(rel.get()) == 0) continue;
+    const std::string relid = PgValue(rel, 0, 0);
+    const std::string ident = PgValue(rel, 0, 1);
+    TM_ASSIGN_OR_RETURN(auto cols, conn.ExecParams(
+                                       "SELECT attname, atttypid, atttypmod, attnotnull FROM pg_attribute "
+                                       "WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped "
+                                       "ORDER BY attnum", {relid}, "reading a table's columns"));
+    // The key pgoutput flags: the replica identity index's columns (DEFAULT: the
+    // primary key); under FULL capture reports the primary key when there is one.
+    std::vector<std::string> key;
+    if (ident == "i") {
+      TM_ASSIGN_OR_RETURN(auto k, conn.ExecParams(
+                                      "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL "
+                                      "unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN "
+                                      "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
+                                      "k.attnum WHERE i.indrelid = $1 AND i.indisreplident ORDER BY k.ord",
+                                      {relid}, "reading a table's replica identity index"));
+      for (int i = 0; i < PQntuples(k.get()); ++i) key.push_back(PgValue(k, i, 0));
+    } else if (ident == "d" || ident == "f") {
+      uint32_t oid = 0;
+      if (!absl::SimpleAtoi(relid, &oid)) return absl::InternalError("non-numeric table oid");
+      TM_ASSIGN_OR_RETURN(key, PrimaryKeyColumns(conn, oid));
+    }
+    v1::TableSchema s;
+    s.mutable_table()->set_database(database);
+    s.mutable_table()->set_schema(schema_name);
+    s.mutable_table()->set_table(table_name);
+    s.set_replica_identity(ident == "d"   ? v1::REPLICA_IDENTITY_DEFAULT
+                           : ident == "f" ? v1::REPLICA_IDENTITY_FULL
+                           : ident == "i" ? v1::REPLICA_IDENTITY_INDEX
+                                          : v1::REPLICA_IDENTITY_NOTHING);
+    for (int i = 0; i < PQntuples(cols.get()); ++i) {
+      uint32_t oid = 0;
+      int32_t typmod = -1;
+      if (!absl::SimpleAtoi(PgValue(cols, i, 1), &oid) || !absl::SimpleAtoi(PgValue(cols, i, 2), &typmod)) {
+        return absl::InternalError("non-numeric type oid or modifier in pg_attribute");
+      }
+      for (int round = 0; round < 8 && !types.Missing(oid).empty(); ++round) {
+        for (uint32_t missing : types.Missing(oid)) {
+          TM_ASSIGN_OR_RETURN(PgTypeInfo info, DescribeType(conn, missing));
+          types.Add(std::move(info));
+        }
+      }
+      const std::string name = PgValue(cols, i, 0);
+      TM_ASSIGN_OR_RETURN(v1::ColumnType type,
+                          types.ColumnTypeFor(oid, typmod, fmt::format("{}.{}", t, name)));
+      v1::Column* c = s.add_columns();
+      c->set_name(name);
+      *c->mutable_type() = std::move(type);
+      c->set_nullable(PgValue(cols, i, 3) != "t");
+      c->set_part_of_key(std::find(key.begin(), key.end(), name) != key.end());
+    }
+    for (const auto& k : key) s.add_key_columns(k);
+    out.push_back(std::move(s));
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "capture/pg/type_catalog.h"
 #include "capture/source.h"
 #include "common/libpq.h"
+#include "tidemark/v1/schema.pb.h"
 
 namespace tidemark::pg {
 
@@ -25,6 +26,14 @@ absl::StatusOr<std::vector<std::string>> PrimaryKeyColumns(PgConn& conn, uint32_
 // Configured tables that the (existing) publication does not carry.
 absl::StatusOr<std::vector<std::string>> MissingPublicationTables(PgConn& conn,
                                                                   const PgSourceOptions& options);
+
+// The configured tables' current schemas as the decoder would build them from
+// pgoutput Relation messages (TypeCatalog types, the replica identity's key
+// columns, the primary key under FULL), read from the catalog, for `tidemark
+// check` of database sinks. Missing tables are left out (CheckPostgres names them).
+// A column type tidemark cannot decode is kFailedPrecondition, as in capture.
+absl::StatusOr<std::vector<v1::TableSchema>> DescribeTables(PgConn& conn,
+                                                            const PgSourceOptions& options);
 
 // Every unmet prerequisite of a PostgreSQL source, each with its fix: wal_level,
 // free replication slots and WAL senders, REPLICATION privilege, missing tables,

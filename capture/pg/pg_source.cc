@@ -38,6 +38,12 @@ absl::StatusOr<std::vector<Prerequisite>> PgSource::Check() {
   return CheckPostgres(*conn, options_);
 }
 
+absl::StatusOr<std::vector<v1::TableSchema>> PgSource::DescribeTables() {
+  TM_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(options_.dsn, options_.password,
+                                                 {{"options", kSessionOptions}}));
+  return pg::DescribeTables(*conn, options_);
+}
+
 absl::Status PgSource::EnsurePublication() {
   TM_ASSIGN_OR_RETURN(auto exists,
                       sql_->ExecParams("SELECT 1 FROM pg_publication WHERE pubname = $1",

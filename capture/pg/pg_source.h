@@ -53,6 +53,7 @@ class PgSource : public Source {
   ~PgSource() override;
 
   absl::StatusOr<std::vector<Prerequisite>> Check() override;
+  absl::StatusOr<std::vector<v1::TableSchema>> DescribeTables() override;
   absl::Status Start(const v1::SourcePosition& from) override;
   absl::StatusOr<EventChunk> Next(absl::Duration max_wait) override;
   absl::Status Acknowledge(const v1::SourcePosition& pos) override;
