@@ -25,7 +25,8 @@ const std::vector<MariaTypeCase>& MariaTypeCases();
 // holds, runs tidemark (pipeline in `dir`, one sink `sink_yaml` that creates its
 // tables), inserts, updates (NULL → value), changes a key and deletes in each, and
 // expects every column to read the same on `dst` (where the tables are named
-// `target_prefix` + "t<i>") as on the source. Stops tidemark cleanly.
+// `target_prefix` + "t<i>") as on the source. Stops tidemark cleanly; then
+// `tidemark check` passes against the tables create_tables made.
 void RunMariaEveryType(MariaDb& src, const Endpoint& dst, const std::string& sink_yaml,
                        const std::string& target_prefix, const std::string& dir);
 

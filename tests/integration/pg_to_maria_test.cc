@@ -90,6 +90,7 @@ TEST(PgToMaria, EveryHoldableTypeMatchesColumnByColumn) {
     }, 60)) << "source " << want << " target " << got << "; log " << tm.log_path();
   }
   EXPECT_EQ(tm.Stop(), 0);
+  EXPECT_TRUE(CheckPasses(dir + "/pipeline.yaml"));  // what create_tables made is compatible
 }
 
 TEST(PgToMaria, RandomWorkloadUnderKill9IsExactlyOnce) {

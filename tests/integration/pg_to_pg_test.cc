@@ -112,6 +112,9 @@ TEST(PgToPg, EveryTypeTruncateToastAndKeylessTables) {
   // The checkpoint row sits in the target.
   EXPECT_EQ(dst.Value("SELECT count(*) FROM tidemark.checkpoints WHERE sink = 'it_p2p_types.db'"), "1");
   EXPECT_EQ(tm.Stop(), 0);
+  // `check` reads the source tables from the catalog: the tables create_tables made
+  // from the stream's schemas are compatible with them.
+  EXPECT_TRUE(CheckPasses(dir + "/pipeline.yaml"));
 }
 
 TEST(PgToPg, RandomWorkloadUnderKill9IsExactlyOnce) {

@@ -57,6 +57,13 @@ std::string MariaSinkYaml(const std::string& dsn, const std::string& extra) {
                                        << " never became active; log " << tm.log_path();
 }
 
+::testing::AssertionResult CheckPasses(const std::string& config) {
+  std::string out;
+  int rc = RunTidemark({"check", "-c", config}, &out);
+  if (rc == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "tidemark check exited " << rc << ":\n" << out;
+}
+
 std::string TryValue(const std::string& dsn, const std::string& sql) {
   auto c = PgConn::Connect(dsn, "");
   if (!c.ok()) return fmt::format("error: {}", std::string((c.status().message())));

@@ -30,6 +30,9 @@ std::string MariaSinkYaml(const std::string& dsn, const std::string& extra = "")
 // is active: from then on every change on `src` is in the stream.
 ::testing::AssertionResult WaitForSlot(TestDb& src, Tidemark& tm);
 
+// Runs `tidemark check -c config`: success when it exits 0; the failure carries its output.
+::testing::AssertionResult CheckPasses(const std::string& config);
+
 // "count:md5" of every row of `table` as PostgreSQL prints it (row::text), ordered
 // by `order_by`, on the database at `dsn`. Two tables with the same columns and the
 // same rows give the same digest. An error (e.g. no such table yet) gives "error: ...".
