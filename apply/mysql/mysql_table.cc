@@ -41,6 +41,12 @@ absl::Status Run(MysqlConn* conn, const std::string& sql, std::string_view what,
   if (!s.ok()) {
     const unsigned err = mysql_errno(conn->raw());
     if (err == 1213 || err == 1205) return absl::AbortedError(s.message());
+    if (err == 1153 || err == 2020) {  // ER_NET_PACKET_TOO_LARGE, CR_NET_PACKET_TOO_LARGE
+      return absl::Status(s.code(), fmt::format(
+          "{} (the statement is {} bytes; raise the target's max_allowed_packet, e.g. SET GLOBAL "
+          "max_allowed_packet = 1073741824, the most it takes: one row with its key must fit)",
+          s.message(), sql.size()));
+    }
     return s;
   }
   if (affected) *affected = conn->affected_rows();

@@ -84,9 +84,12 @@ absl::Status AppendMysqlLiteral(std::string* out, const v1::Value& v, std::strin
     case v1::Value::kFloatValue: Float(out, v.float_value()); return absl::OkStatus();
     case v1::Value::kTextValue: AppendQuoted(out, v.text_value()); return absl::OkStatus();
     case v1::Value::kBytesValue:
-      *out += "X'";
-      AppendHex(out, v.bytes_value());
-      *out += "'";
+      // The bytes themselves (one byte per byte, unlike X'hex'), so that a value fits
+      // the same max_allowed_packet on the target as on the source. Safe under
+      // NO_BACKSLASH_ESCAPES on a UTF-8 connection: only ' is special, and no UTF-8
+      // multibyte sequence contains it.
+      *out += "_binary";
+      AppendQuoted(out, v.bytes_value());
       return absl::OkStatus();
     case v1::Value::kDateDays:
       return DateTime(out, v.date_days() * kMicrosPerDay, true, type);

@@ -6,7 +6,8 @@
 //   NULL; bool 1|0; integers as digits; decimals as quoted digits ('NaN' is rejected
 //   by a DECIMAL column, kept by a text one); doubles/floats as shortest round-trip
 //   numbers, NaN/±Infinity as quoted words (a text column keeps them, DOUBLE rejects
-//   them); text/enum/json quoted; set labels 'a,b'; bytes X'hex'; dates 'YYYY-MM-DD'
+//   them); text/enum/json quoted; set labels 'a,b'; bytes _binary'<the bytes, '
+//   doubled>'; dates 'YYYY-MM-DD'
 //   and date-times 'YYYY-MM-DD HH:MM:SS.ffffff' (timestamptz: the UTC instant) for
 //   years 1..9999 — other years and ±infinity are kInvalidArgument unless the column
 //   is text; times 'HH:MM:SS.ffffff' (durations up to ±838h); timetz, interval (ISO

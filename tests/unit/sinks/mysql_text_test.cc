@@ -30,8 +30,8 @@ TEST(MysqlText, Literals) {
   EXPECT_EQ(Lit(v, "varchar"), "'NaN'");
   v.set_text_value("it's \\ back");
   EXPECT_EQ(Lit(v), "'it''s \\ back'");
-  v.set_bytes_value(std::string("\x00\xff", 2));
-  EXPECT_EQ(Lit(v, "longblob"), "X'00ff'");
+  v.set_bytes_value(std::string("\x00\xff'", 3));
+  EXPECT_EQ(Lit(v, "longblob"), std::string("_binary'\x00\xff'''", 13));
   v.set_timestamptz_micros(1704164645500000);
   EXPECT_EQ(Lit(v, "datetime"), "'2024-01-02 03:04:05.5'");
   v.set_date_days(19782);
