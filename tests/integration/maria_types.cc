@@ -8,6 +8,17 @@
 
 namespace tidemark::itest {
 
+namespace {
+
+// "000102...FF": every byte value once (NUL, quote and backslash included).
+std::string AllBytesHex() {
+  std::string out;
+  for (int b = 0; b < 256; ++b) out += fmt::format("{:02X}", b);
+  return out;
+}
+
+}  // namespace
+
 const std::vector<MariaTypeCase>& MariaTypeCases() {
   static const std::string kInt = "CAST(v AS CHAR)", kPgText = "v::text";
   static const std::string kDateTime = "DATE_FORMAT(v, '%Y-%m-%d %H:%i:%s.%f')";
@@ -66,6 +77,7 @@ const std::vector<MariaTypeCase>& MariaTypeCases() {
       {"BINARY(3)", "x'01'", kHex, kPgHex},
       {"VARBINARY(10)", "x'00ff'", kHex, kPgHex},
       {"BLOB", "''", kHex, kPgHex},
+      {"VARBINARY(256)", fmt::format("UNHEX('{}')", AllBytesHex()), kHex, kPgHex},
       {"LONGBLOB", "REPEAT(x'00ff', 500000)", "MD5(v)", "md5(v)"},
       {"ENUM('x','y')", "'y'", "v", "v"},
       {"ENUM('a b','c''d')", "'c''d'", "v", "v"},

@@ -3,6 +3,7 @@
 // canonical text each server renders itself; the randomized concurrent workload of
 // workload.h (key changes, truncates, a 200,000-row transaction, self-counting rows)
 // under kill -9; and a restart of a target server of its own.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -91,6 +92,34 @@ TEST(PgToMaria, EveryHoldableTypeMatchesColumnByColumn) {
   }
   EXPECT_EQ(tm.Stop(), 0);
   EXPECT_TRUE(CheckPasses(dir + "/pipeline.yaml"));  // what create_tables made is compatible
+}
+
+// Binary values travel as their bytes, not as hex twice their size: a 10 MB bytea
+// fits MariaDB's default 16 MiB max_allowed_packet; a 20 MB one cannot, and the sink
+// stops saying which setting to raise.
+TEST(PgToMaria, BinaryValuesFitThePacketAsTheyAreAndTooLargeOnesNameTheSetting) {
+  TestDb src("it_p2m_blob");
+  MariaDb dst("it_p2m_blob");
+  ForgetMariaCheckpoints(src.name());
+  src.Exec("CREATE TABLE b (id int PRIMARY KEY, v bytea)");
+  std::string dir = TempDir("p2m_blob");
+  Tidemark tm({"run", "-c", WriteSinkConfig(dir, src, {"public.b"}, MariaSinkYaml(dst.dsn()))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
+  const std::string all_bytes = "(SELECT string_agg(lpad(to_hex(g), 2, '0'), '') FROM generate_series(0, 255) g)";
+  src.Exec(fmt::format("INSERT INTO b VALUES (1, decode({0}, 'hex')), (2, decode(repeat({0}, 39063), 'hex'))",
+                       all_bytes));
+  const std::string want = src.Value(
+      "SELECT string_agg(id || ':' || length(v) || ':' || md5(v), ',' ORDER BY id) FROM b");
+  std::string got;
+  EXPECT_TRUE(Eventually([&] {
+    got = MariaValue(dst.name(), "SELECT GROUP_CONCAT(CONCAT(id, ':', LENGTH(v), ':', MD5(v)) ORDER BY id) FROM b");
+    return got == want;
+  }, 60)) << "source " << want << " target " << got << "; log " << tm.log_path();
+  src.Exec(fmt::format("INSERT INTO b VALUES (3, decode(repeat({}, 78125), 'hex'))", all_bytes));
+  ASSERT_TRUE(Eventually([&] { return tm.LogText().find("sink db stopped") != std::string::npos; }, 60))
+      << tm.log_path();
+  EXPECT_THAT(tm.LogText(), ::testing::HasSubstr("raise the target's max_allowed_packet"));
+  tm.Stop();
 }
 
 TEST(PgToMaria, RandomWorkloadUnderKill9IsExactlyOnce) {
