@@ -59,7 +59,7 @@ enum EventType : uint8_t {
 };
 
 // The printable name ("TABLE_MAP_EVENT"), or "event type N".
-std::string EventTypeName(uint8_t type);
+std::string_view EventTypeName(uint8_t type);
 
 inline constexpr uint16_t LOG_EVENT_ARTIFICIAL_F = 0x20;
 inline constexpr uint16_t LOG_EVENT_IGNORABLE_F = 0x80;

@@ -1,11 +1,14 @@
 #include "capture/mysql/binlog_parser.h"
 
+#include <array>
+
 #include <fmt/format.h>
 #include <zlib.h>
 
 #include <cstdio>
 #include <optional>
 
+#include "capture/mysql/context_buf.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -115,7 +118,7 @@ absl::StatusOr<RowsEvent> ParseRows(ByteReader& r, uint8_t type, uint8_t post_he
 
 }  // namespace
 
-std::string EventTypeName(uint8_t type) {
+std::string_view EventTypeName(uint8_t type) {
   switch (type) {
 #define TM_EVENT_NAME(x) \
   case x:                \
@@ -136,8 +139,14 @@ std::string EventTypeName(uint8_t type) {
     TM_EVENT_NAME(ANNOTATE_ROWS_EVENT) TM_EVENT_NAME(BINLOG_CHECKPOINT_EVENT)
     TM_EVENT_NAME(GTID_EVENT) TM_EVENT_NAME(GTID_LIST_EVENT) TM_EVENT_NAME(START_ENCRYPTION_EVENT)
 #undef TM_EVENT_NAME
-    default:
-      return fmt::format("event type {}", type);
+    default: {
+      static const auto* kNumbers = [] {
+        auto* names = new std::array<std::string, 256>;
+        for (int i = 0; i < 256; ++i) (*names)[i] = fmt::format("event type {}", i);
+        return names;
+      }();
+      return (*kNumbers)[type];
+    }
   }
 }
 
@@ -158,6 +167,21 @@ absl::StatusOr<std::vector<bool>> ReadBitmap(ByteReader& r, size_t bits, std::st
 }
 
 absl::StatusOr<EventHeader> ParseEventHeader(std::string_view data, std::string_view where) {
+  auto le = [&](size_t off, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(data[off + i])) << (8 * i);
+    return v;
+  };
+  if (data.size() >= kEventHeaderLength) {  // the hot path formats nothing
+    EventHeader h;
+    h.timestamp = static_cast<uint32_t>(le(0, 4));
+    h.type_code = static_cast<uint8_t>(data[4]);
+    h.server_id = static_cast<uint32_t>(le(5, 4));
+    h.event_length = static_cast<uint32_t>(le(9, 4));
+    h.log_pos = static_cast<uint32_t>(le(13, 4));
+    h.flags = static_cast<uint16_t>(le(17, 2));
+    return h;
+  }
   std::string ctx = fmt::format("binlog event at {}", where);
   ByteReader r(data, ctx);
   EventHeader h;
@@ -189,7 +213,10 @@ absl::StatusOr<BinlogEvent> BinlogParser::ParseWithoutChecksum(std::string_view 
 absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::string_view where,
                                                     bool use_checksum) {
   TM_ASSIGN_OR_RETURN(EventHeader h, ParseEventHeader(data, where));
-  std::string ctx = fmt::format("{} at {}", EventTypeName(h.type_code), where);
+  // Error context, formatted into a stack buffer: this runs for every event.
+  ContextBuf ctx_buf;
+  ctx_buf << EventTypeName(h.type_code) << " at " << where;
+  std::string_view ctx = ctx_buf.view();
   if (h.event_length != data.size()) {
     return absl::DataLossError(fmt::format("{}: event_length {} but {} bytes received", ctx,
                                            h.event_length, data.size()));

@@ -153,6 +153,28 @@ void BinlogStream::ReaderLoop() {
   done_ = true;
 }
 
+absl::Status BinlogStream::ReadBatch(absl::Duration wait, std::deque<std::string>* out) {
+  absl::MutexLock l(&mu_);
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || done_; };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+  if (!queue_.empty()) {
+    bytes_ += queued_bytes_;
+    queued_bytes_ = 0;
+    if (out->empty()) {
+      out->swap(queue_);
+    } else {
+      for (auto& ev : queue_) out->push_back(std::move(ev));
+      queue_.clear();
+    }
+    return absl::OkStatus();
+  }
+  if (done_) {
+    if (!error_.ok()) return error_;
+    return absl::UnavailableError("binlog stream closed");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<std::string>> BinlogStream::Read(absl::Duration wait) {
   absl::MutexLock l(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || done_; };

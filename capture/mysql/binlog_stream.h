@@ -47,6 +47,10 @@ class BinlogStream {
   // The next raw event, or nullopt when none arrived within `wait`. A failed
   // connection is returned once as an error (kUnavailable / kOutOfRange).
   absl::StatusOr<std::optional<std::string>> Read(absl::Duration wait);
+  // Every event queued now (waiting up to `wait` for the first), appended to `out` in
+  // order: one lock per batch instead of one per event. OK with nothing appended on
+  // timeout; a failed connection is an error once the queue is drained.
+  absl::Status ReadBatch(absl::Duration wait, std::deque<std::string>* out);
   // Total event bytes received.
   uint64_t bytes() const { return bytes_; }
   void Close();

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "capture/mysql/context_buf.h"
 #include "capture/mysql/row_decoder.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -99,11 +100,21 @@ std::string MysqlDecoder::Where(uint64_t log_pos) const {
 }
 
 absl::Status MysqlDecoder::Decode(std::string_view raw, std::vector<v1::JournalEntry>* out) {
-  // Name the event by its start (log_pos - length) when the header is readable.
-  std::string where = fmt::format("{}:{}", file_.empty() ? "?" : file_, pos_);
-  if (auto h = ParseEventHeader(raw, where); h.ok() && h->log_pos >= h->event_length) {
-    where = Where(h->log_pos - h->event_length);
+  // Name the event by its start (log_pos - length) when the header is readable; into a
+  // stack buffer, as this runs for every event.
+  uint64_t at = pos_;
+  if (raw.size() >= kEventHeaderLength) {
+    auto le4 = [&](size_t off) {
+      uint32_t v = 0;
+      for (size_t i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(raw[off + i])) << (8 * i);
+      return v;
+    };
+    uint32_t length = le4(9), log_pos = le4(13);
+    if (log_pos >= length) at = log_pos - length;
   }
+  ContextBuf where_buf;
+  where_buf << (file_.empty() ? std::string_view("?") : std::string_view(file_)) << ":" << at;
+  std::string_view where = where_buf.view();
   TM_ASSIGN_OR_RETURN(BinlogEvent ev, parser_.Parse(raw, where));
   std::vector<v1::JournalEntry> local;
   TM_RETURN_IF_ERROR(DecodeEvent(ev, ev.header.log_pos, &local));
@@ -264,6 +275,7 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
   bool wanted = options_.tables.empty() || id.table().empty() ||
                 options_.tables.count(id.database() + "." + id.table()) > 0;
   ddls_.push_back({q.schema, q.query, file_, log_pos});
+  ++ddl_generation_;
   if (wanted) {
     EmitBegin(out);
     v1::ChangeEvent* e = out->emplace_back().mutable_event();
@@ -287,8 +299,26 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
   return absl::OkStatus();
 }
 
+static bool SameTableMap(const TableMapEvent& a, const TableMapEvent& b) {
+  return a.table_id == b.table_id && a.column_types == b.column_types &&
+         a.column_meta == b.column_meta && a.nullable == b.nullable && a.table == b.table &&
+         a.database == b.database && a.signedness == b.signedness &&
+         a.has_signedness == b.has_signedness && a.column_charsets == b.column_charsets &&
+         a.enum_set_charsets == b.enum_set_charsets && a.column_names == b.column_names &&
+         a.set_values == b.set_values && a.enum_values == b.enum_values &&
+         a.geometry_types == b.geometry_types && a.primary_key == b.primary_key &&
+         a.visibility == b.visibility;
+}
+
 absl::Status MysqlDecoder::OnTableMap(const TableMapEvent& tm, std::vector<v1::JournalEntry>* out) {
+  // Servers repeat the same TABLE_MAP in every transaction: reuse what it gave last time
+  // unless a DDL (which may change the schema history's answer) came in between.
+  if (auto it = tables_.find(tm.table_id);
+      it != tables_.end() && it->second.ddl_generation == ddl_generation_ && SameTableMap(it->second.map, tm)) {
+    return absl::OkStatus();
+  }
   TableInfo info;
+  info.ddl_generation = ddl_generation_;
   info.map = tm;
   info.wanted = options_.tables.empty() || options_.tables.count(tm.database + "." + tm.table) > 0;
   if (!info.wanted) {
@@ -321,7 +351,10 @@ absl::Status MysqlDecoder::OnRows(const BinlogEvent& ev, const RowsEvent& rows, 
     return absl::DataLossError(fmt::format("{}: rows for {}.{} outside a transaction",
                                            Where(log_pos), t.map.database, t.map.table));
   }
-  std::string where = fmt::format("{} {}.{}", Where(log_pos), t.map.database, t.map.table);
+  ContextBuf where_buf;  // error context, built without the heap: this runs per rows event
+  where_buf << (file_.empty() ? std::string_view("?") : std::string_view(file_)) << ":" << log_pos
+            << " " << t.map.database << "." << t.map.table;
+  std::string_view where = where_buf.view();
   TM_ASSIGN_OR_RETURN(std::vector<RowChange> changes, DecodeRows(rows, t.columns, where));
   if (!changes.empty()) EmitBegin(out);
   v1::Op op = rows.type_code == WRITE_ROWS_EVENT || rows.type_code == WRITE_ROWS_EVENT_V1

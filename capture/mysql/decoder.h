@@ -90,6 +90,7 @@ class MysqlDecoder {
     std::vector<ColumnDef> columns;
     v1::TableSchema schema;  // interned (version set)
     bool wanted = true;
+    uint64_t ddl_generation = 0;  // ddl_generation_ when built
   };
   absl::Status DecodeEvent(const BinlogEvent& ev, uint64_t log_pos, std::vector<v1::JournalEntry>* out);
   absl::Status OnTableMap(const TableMapEvent& tm, std::vector<v1::JournalEntry>* out);
@@ -127,6 +128,7 @@ class MysqlDecoder {
     int64_t gno = 0;
   } pending_;
   std::vector<Ddl> ddls_;
+  uint64_t ddl_generation_ = 0;  // DDL statements seen (invalidates cached table maps)
 };
 
 }  // namespace tidemark::mysql

@@ -29,6 +29,7 @@ MysqlSource::MysqlSource(MysqlSourceOptions options, SchemaRegistry* schemas)
 MysqlSource::~MysqlSource() { Close(); }
 
 void MysqlSource::Close() {
+  pending_.clear();
   if (stream_) stream_->Close();
   stream_.reset();
 }
@@ -128,14 +129,17 @@ absl::StatusOr<EventChunk> MysqlSource::Next(absl::Duration max_wait) {
   EventChunk chunk;
   absl::Time deadline = absl::Now() + max_wait;
   while (chunk.entries.size() < options_.chunk_events) {
-    absl::Duration wait = chunk.entries.empty() ? deadline - absl::Now() : absl::ZeroDuration();
-    TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                        stream_->Read(std::max(wait, absl::ZeroDuration())));
-    if (!raw) {
-      if (!chunk.entries.empty() || absl::Now() >= deadline) break;
-      continue;
+    if (pending_.empty()) {
+      absl::Duration wait = chunk.entries.empty() ? deadline - absl::Now() : absl::ZeroDuration();
+      TM_RETURN_IF_ERROR(stream_->ReadBatch(std::max(wait, absl::ZeroDuration()), &pending_));
+      if (pending_.empty()) {
+        if (!chunk.entries.empty() || absl::Now() >= deadline) break;
+        continue;
+      }
     }
-    TM_RETURN_IF_ERROR(decoder_->Decode(*raw, &chunk.entries));
+    std::string raw = std::move(pending_.front());
+    pending_.pop_front();
+    TM_RETURN_IF_ERROR(decoder_->Decode(raw, &chunk.entries));
     // The dump's first event is a ROTATE naming the start; the schema must be known
     // before the first TABLE_MAP.
     if (!schema_ready_) TM_RETURN_IF_ERROR(PrepareSchema({decoder_->file(), decoder_->pos()}));

@@ -21,6 +21,7 @@
 #ifndef TIDEMARK_CAPTURE_MYSQL_MYSQL_SOURCE_H_
 #define TIDEMARK_CAPTURE_MYSQL_MYSQL_SOURCE_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -76,6 +77,7 @@ class MysqlSource : public Source {
   MysqlSourceOptions options_;
   SchemaRegistry* schemas_;
   std::unique_ptr<BinlogStream> stream_;
+  std::deque<std::string> pending_;  // events read from the stream, not decoded yet
   std::unique_ptr<MysqlDecoder> decoder_;
   std::unique_ptr<SchemaHistory> history_;
   SchemaState state_;                                  // at the decoder's position

@@ -4,6 +4,7 @@
 
 #include "capture/mysql/binlog_parser.h"
 #include "capture/mysql/column_type.h"
+#include "capture/mysql/context_buf.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -86,8 +87,9 @@ absl::StatusOr<std::vector<RowChange>> DecodeRows(const RowsEvent& ev,
   bool update = ev.type_code == UPDATE_ROWS_EVENT || ev.type_code == UPDATE_ROWS_EVENT_V1 ||
                 ev.type_code == PARTIAL_UPDATE_ROWS_EVENT;
   bool del = ev.type_code == DELETE_ROWS_EVENT || ev.type_code == DELETE_ROWS_EVENT_V1;
-  std::string ctx = fmt::format("rows of {}", where);
-  ByteReader r(ev.rows, ctx);
+  ContextBuf ctx;
+  ctx << "rows of " << where;
+  ByteReader r(ev.rows, ctx.view());
   std::vector<RowChange> out;
   while (!r.empty()) {
     RowChange rc;

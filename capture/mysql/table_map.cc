@@ -16,6 +16,7 @@
 
 #include "capture/mysql/binlog_parser.h"
 #include "capture/mysql/column_type.h"
+#include "capture/mysql/context_buf.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -177,7 +178,9 @@ absl::Status ParseOptionalMetadata(ByteReader& outer, TableMapEvent& e) {
     TM_ASSIGN_OR_RETURN(uint8_t type, outer.U8("optional metadata type"));
     TM_ASSIGN_OR_RETURN(uint64_t len, ReadPacked(outer, "optional metadata length"));
     TM_ASSIGN_OR_RETURN(std::string_view v, outer.Bytes(len, "optional metadata value"));
-    ByteReader r(v, fmt::format("TABLE_MAP {}.{} optional metadata {}", e.database, e.table, type));
+    ContextBuf ctx;
+    ctx << "TABLE_MAP " << e.database << "." << e.table << " optional metadata " << uint64_t{type};
+    ByteReader r(v, ctx.view());
     switch (type) {
       case 1:
         e.signedness = MsbBits(v, CountIf(e, IsNumericType));
