@@ -41,7 +41,7 @@
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
-# process, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1), KEEP=1 keeps the work
+# process and its target backend, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1), KEEP=1 keeps the work
 # directory (server logs, tidemark's log and journal).
 set -euo pipefail
 
@@ -216,8 +216,14 @@ EOF
   "$TM" --log-level info run -c "$conf" >"$WORK/tidemark.log" 2>&1 &
   TM_PID=$!
   if [[ $PERF == 1 ]]; then
-    sleep 0.5  # the applier thread exists by then (perf -p attaches to existing threads)
-    perf record -p "$TM_PID" --call-graph dwarf,16384 -F 1000 -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
+    # perf -p attaches to the threads that exist: wait for the applier's target backend.
+    local backend="" k
+    for k in $(seq 50); do
+      backend=$(q tm -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'tidemark:out'")
+      [[ -z $backend ]] || break
+      sleep 0.1
+    done
+    perf record -p "$TM_PID${backend:+,$backend}" --call-graph dwarf,16384 -F 1000 -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
     PERF_PID=$!
   fi
   wait_marker tm "$TM_PID" bench_tm "echo $TM_PID" \
@@ -232,8 +238,8 @@ EOF
   CPU_CLIENT[tidemark]=$CCPU CPU_WALSND[tidemark]=$WCPU CPU_TARGET[tidemark]=$TCPU
   NOTE[tidemark]="thread CPU s (creation order):$threads; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
   if [[ $PERF == 1 ]]; then
-    perf report -i "$WORK/perf.data" --children --sort sym -g none --stdio 2>/dev/null \
-      | head -200 >"$WORK/perf-report.txt" || true
+    perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
+      | head -300 >"$WORK/perf-report.txt" || true
     log "perf report: $WORK/perf-report.txt"
   fi
 }

@@ -34,6 +34,10 @@ class SchemaCache {
  private:
   const SchemaRegistry* registry_;
   std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
+  // What For() returned last, and for which table id and version.
+  const v1::TableSchema* last_ = nullptr;
+  v1::TableId last_table_;
+  uint32_t last_version_ = 0;
 };
 
 }  // namespace tidemark

@@ -65,9 +65,9 @@ absl::StatusOr<std::string> TableFold::KeyOf(const v1::Row& row, std::vector<v1:
           schema_.columns(i).name()));
     }
     const v1::Value& v = row.values(i);
-    std::string bytes = v.SerializeAsString();
-    encoded += fmt::format("{}:", bytes.size());
-    encoded += bytes;
+    encoded += std::to_string(v.ByteSizeLong());  // length-prefixed: no two keys collide
+    encoded += ':';
+    v.AppendToString(&encoded);
     key->push_back(v);
   }
   return encoded;

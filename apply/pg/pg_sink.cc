@@ -59,6 +59,7 @@ void PgSink::Reset() {
   conn_.reset();
   in_transaction_ = false;
   folds_.clear();
+  ForgetLastFold();
   tables_.clear();
   current_ = committed_;
   dirty_ = false;
@@ -144,19 +145,28 @@ absl::StatusOr<PgTable*> PgSink::TableFor(const v1::TableSchema& schema) {
 }
 
 absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
+  // Consecutive events of one table and version: the common case, no key to build.
+  if (&schema == last_schema_) return last_fold_;
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
-  if (it != folds_.end() && it->second.first == schema.version()) return &it->second.second;
+  if (it != folds_.end() && it->second.first == schema.version()) {
+    last_schema_ = &schema;
+    last_fold_ = &it->second.second;
+    return last_fold_;
+  }
   if (it != folds_.end()) {
     // A new schema version: what the older one folded goes to the target first.
     TM_RETURN_IF_ERROR(ApplyFold(key));
     folds_.erase(key);
+    ForgetLastFold();
   }
   TM_ASSIGN_OR_RETURN(PgTable * table, TableFor(schema));
   TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
   auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
   (void)added;
-  return &slot->second.second;
+  last_schema_ = &schema;
+  last_fold_ = &slot->second.second;
+  return last_fold_;
 }
 
 absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
@@ -250,6 +260,7 @@ absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
   if (absl::Status s = run(); !s.ok()) return Fail(s);
   in_transaction_ = false;
   folds_.clear();
+  ForgetLastFold();
   committed_ = current_;
   dirty_ = false;
   return committed_;

@@ -76,6 +76,10 @@ class PgSink : public Sink {
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
   absl::Status ApplyFold(const std::string& table_key);
   absl::Status EnsureTransaction();
+  void ForgetLastFold() {
+    last_schema_ = nullptr;
+    last_fold_ = nullptr;
+  }
 
   DbSinkOptions options_;
   const SchemaRegistry* registry_;
@@ -92,6 +96,10 @@ class PgSink : public Sink {
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<PgTable>> tables_;
   // Pending folds by table key, with the schema version they were built for.
   std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
+  // The fold FoldFor returned last and the schema (a SchemaCache entry, so one address
+  // per table version) it was for; cleared whenever folds_ loses entries.
+  const v1::TableSchema* last_schema_ = nullptr;
+  TableFold* last_fold_ = nullptr;
 };
 
 }  // namespace tidemark::pgsink

@@ -41,6 +41,15 @@ bool SameSet(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
+// The 1-based data line a failed COPY names in its CONTEXT ("COPY t, line 3, column c: ..."),
+// or 0.
+size_t CopyErrorLine(const absl::Status& s) {
+  const std::string_view msg(s.message().data(), s.message().size());
+  const size_t at = msg.find(", line ");
+  if (at == std::string_view::npos) return 0;
+  return std::strtoull(std::string(msg.substr(at + 7, 20)).c_str(), nullptr, 10);
+}
+
 std::string Join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? std::string(sep) : "") + v[i];
@@ -223,6 +232,8 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
   std::vector<size_t> group_sizes;
   bool any_delete = false;
   uint64_t lo = UINT64_MAX, hi = 0;
+  std::vector<bool> row_unchanged(n);
+  rows.reserve(fold.states().size());
   for (const auto& [k, s] : fold.states()) {
     lo = std::min(lo, s.offset);
     hi = std::max(hi, s.offset);
@@ -231,9 +242,8 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
       any_delete = true;
       continue;
     }
-    std::vector<bool> unchanged(n);
-    for (int i = 0; i < n; ++i) unchanged[i] = s.row.values(i).has_unchanged();
-    auto [it, added] = groups.emplace(unchanged, static_cast<int>(groups.size()));
+    for (int i = 0; i < n; ++i) row_unchanged[i] = s.row.values(i).has_unchanged();
+    auto [it, added] = groups.try_emplace(row_unchanged, static_cast<int>(groups.size()));
     if (added) group_sizes.push_back(0);
     ++group_sizes[it->second];
     rows.emplace_back(&s, it->second);
@@ -260,24 +270,21 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
       }
       data += '\t';
     }
-    data += fmt::format("{}\n", g);
+    data += std::to_string(g);
+    data += '\n';
   }
   const std::string cols = Join(names_, ", ");
   absl::Status copied = CopyIn(conn, fmt::format("COPY {} ({}, _tm_g) FROM STDIN", stage_, cols),
                                data, fmt::format("COPY into staging for {}", qualified_));
   if (!copied.ok()) {
     // The CONTEXT names the line: say which key and journal offset it was.
-    std::string msg(copied.message());
-    size_t at = msg.find(", line ");
-    if (at != std::string::npos) {
-      size_t l = std::strtoull(msg.c_str() + at + 7, nullptr, 10);
-      if (l >= 1 && l <= rows.size()) {
-        const KeyState* s = rows[l - 1].first;
-        return absl::Status(copied.code(), fmt::format("table {} (target {}), key {}, journal "
-                                                       "offset {}: {}",
-                                                       table_name_, qualified_, KeyText(s->key),
-                                                       s->offset, msg));
-      }
+    const size_t l = CopyErrorLine(copied);
+    if (l >= 1 && l <= rows.size()) {
+      const KeyState* s = rows[l - 1].first;
+      return absl::Status(copied.code(), fmt::format("table {} (target {}), key {}, journal "
+                                                     "offset {}: {}",
+                                                     table_name_, qualified_, KeyText(s->key),
+                                                     s->offset, copied.message()));
     }
     return RowError(copied, fold, lo, hi);
   }
@@ -348,21 +355,24 @@ absl::Status PgTable::ApplyUnkeyed(PgConn* conn, const TableFold& fold) {
     const RowOp& op = ops[i];
     auto fail = [&](const absl::Status& s) { return RowError(s, fold, op.offset, op.offset); };
     if (op.op == v1::OP_INSERT) {
-      std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", qualified_, cols);
+      // A run of inserts: one COPY straight into the target (no staging: nothing to match).
       size_t j = i;
-      for (; j < ops.size() && j - i < 1000 && ops[j].op == v1::OP_INSERT; ++j) {
-        sql += j > i ? ", (" : "(";
+      std::string data;
+      for (; j < ops.size() && ops[j].op == v1::OP_INSERT; ++j) {
         for (size_t c = 0; c < names_.size(); ++c) {
-          if (c) sql += ", ";
-          if (absl::Status s = AppendLiteral(&sql, ops[j].after.values(static_cast<int>(c)));
+          if (c) data += '\t';
+          if (absl::Status s = AppendCopyField(&data, ops[j].after.values(static_cast<int>(c)));
               !s.ok()) {
-            return fail(s);
+            return RowError(absl::InvalidArgumentError(fmt::format("column {}: {}", names_[c],
+                                                                   s.message())),
+                            fold, ops[j].offset, ops[j].offset);
           }
         }
-        sql += ")";
+        data += '\n';
       }
-      auto r = Exec(conn, sql, fmt::format("insert into {}", qualified_));
-      if (!r.ok()) return Pinpoint(conn, fold, r.status(), op.offset, ops[j - 1].offset);
+      absl::Status copied = CopyIn(conn, fmt::format("COPY {} ({}) FROM STDIN", qualified_, cols),
+                                   data, fmt::format("COPY into {}", qualified_));
+      if (!copied.ok()) return Pinpoint(conn, fold, copied, op.offset, ops[j - 1].offset);
       i = j;
       continue;
     }

@@ -14,7 +14,8 @@
 //   unchanged value is not in the stream).
 // A bulk statement the target rejects (a constraint, a value) is reported with the
 // key and journal offset of the change it refuses (Pinpoint, pg_pinpoint.cc).
-// Unkeyed tables: statements in order; UPDATE/DELETE match one row on every column
+// Unkeyed tables: statements in order; a run of INSERTs is one COPY into the target
+// table; UPDATE/DELETE match one row on every column
 // (json compared as text) via its ctid; a row not found is an error.
 #ifndef TIDEMARK_APPLY_PG_PG_TABLE_H_
 #define TIDEMARK_APPLY_PG_PG_TABLE_H_

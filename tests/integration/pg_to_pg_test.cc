@@ -5,6 +5,8 @@
 // the servers' own row text, independent of tidemark's code.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <fmt/format.h>
 
 #include "tests/integration/harness.h"
@@ -143,6 +145,37 @@ TEST(PgToPg, TargetServerRestartMidStreamConverges) {
   ASSERT_TRUE(WaitForSlot(src, tm));
   RunTargetRestart(tm, PgEndpoint(src.dsn()), PgEndpoint(target.dsn("dst")), [&] { target.Stop(); },
                    [&] { target.Start(); });
+}
+
+// A run of inserts into a keyless table is one COPY into the target; a row the target
+// rejects stops the sink naming the table, that row's journal offset and the server's
+// message, and nothing of its batch is committed.
+TEST(PgToPg, RejectedKeylessInsertStopsTheSinkNamingTableOffsetAndMessage) {
+  TestDb src("it_p2p_reject");
+  TestDb dst("it_p2p_reject_dst");
+  src.Exec("CREATE TABLE nokey (a int, b text)");
+  src.Exec("ALTER TABLE nokey REPLICA IDENTITY FULL");
+  dst.Exec("CREATE TABLE nokey (a int CHECK (a < 100), b text)");
+  std::string dir = TempDir("p2p_reject");
+  const std::string conf = WriteSinkConfig(dir, src, {"public.nokey"}, PgSinkYaml(dst.dsn()));
+  Tidemark tm({"run", "-c", conf});
+  ASSERT_TRUE(WaitForSlot(src, tm));
+  src.Exec("INSERT INTO nokey VALUES (1, 'a'), (2, E'tab\\there'), (500, 'too big'), (3, NULL)");
+  ASSERT_TRUE(Eventually([&] { return tm.LogText().find("sink db stopped") != std::string::npos; },
+                         60)) << tm.LogText();
+  const std::string text = tm.LogText();
+  EXPECT_NE(text.find("public.nokey"), std::string::npos) << text;
+  EXPECT_NE(text.find("violates check constraint"), std::string::npos) << text;
+  std::smatch m;
+  // The offending row alone, not the batch's range ("journal offsets a..b").
+  ASSERT_TRUE(std::regex_search(text, m, std::regex("journal offset ([0-9]+): "))) << text;
+  EXPECT_EQ(dst.Value("SELECT count(*) FROM nokey"), "0");
+  tm.Stop();
+  std::string out;
+  ASSERT_EQ(RunTidemark({"journal", "inspect", "-c", conf, "--from", m[1].str(), "--limit", "1"},
+                        &out), 0) << out;
+  EXPECT_NE(out.find("500"), std::string::npos) << "offset " << m[1].str() << " is not the row "
+                                                << "with a = 500: " << out;
 }
 
 TEST(PgToPg, CheckReportsAnUnreachableTargetAndPassesAReachableOne) {
