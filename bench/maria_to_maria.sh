@@ -40,7 +40,8 @@
 # Knobs (environment): TABLES (4), TABLE_SIZE (100000), THREADS (4), EVENTS (250000 sysbench
 # transactions), ORDER (replica,tidemark), POLL (0.1), DURABLE (0), PARALLEL (0: the replica's
 # slave_parallel_threads), BATCH_EVENTS / BATCH_MS (the sink's; unset = tidemark's defaults),
-# TIDEMARK_BIN, PERF=1 (perf record -a -g during tidemark's apply; implies KEEP=1), KEEP=1 keeps
+# TIDEMARK_BIN, PERF=1 (perf record of tidemark's
+# threads, dwarf call graphs, during its apply; implies KEEP=1), KEEP=1 keeps
 # the work directory.
 set -euo pipefail
 
@@ -204,7 +205,8 @@ EOF
   "$TM" --log-level info run -c "$conf" >"$WORK/tidemark.log" 2>&1 &
   TM_PID=$!
   if [[ $PERF == 1 ]]; then
-    perf record -a -g -F 499 -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
+    sleep 0.5  # perf -p attaches to the threads that exist: let tidemark start its threads
+    perf record -p "$TM_PID" --call-graph dwarf,16384 -F 1000 -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
     PERF_PID=$!
   fi
   wait_marker tm "$TM_PID" "$t0"
@@ -218,8 +220,8 @@ EOF
   CPU_CLIENT[tidemark]=$CCPU CPU_TARGET[tidemark]=$TCPU CPU_SOURCE[tidemark]=$SCPU
   NOTE[tidemark]="thread CPU s (creation order):$threads; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
   if [[ $PERF == 1 ]]; then
-    perf report -i "$WORK/perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null \
-      | head -150 >"$WORK/perf-report.txt" || true
+    perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
+      | head -300 >"$WORK/perf-report.txt" || true
     log "perf report: $WORK/perf-report.txt"
   fi
 }

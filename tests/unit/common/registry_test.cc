@@ -35,13 +35,26 @@ TEST(SchemaRegistry, InternAssignsVersionsAndPersists) {
     auto v2s = (*reg)->Intern(Orders("order_id"), &added);
     EXPECT_TRUE(added);
     EXPECT_EQ(v2s->version(), 2u);
+    // Compared with the latest version only; any field but the version counts.
+    auto v3s = (*reg)->Intern(Orders("id"), &added);
+    EXPECT_TRUE(added);
+    EXPECT_EQ(v3s->version(), 3u);
+    v1::TableSchema full = Orders("id");
+    full.set_replica_identity(v1::REPLICA_IDENTITY_FULL);
+    auto v4s = (*reg)->Intern(full, &added);
+    EXPECT_TRUE(added);
+    EXPECT_EQ(v4s->version(), 4u);
+    full.set_version(17);  // the caller's version is ignored
+    auto same = (*reg)->Intern(full, &added);
+    EXPECT_FALSE(added);
+    EXPECT_EQ(same->version(), 4u);
   }
   auto reopened = SchemaRegistry::Open(path);
   ASSERT_TRUE(reopened.ok());
   auto got = (*reopened)->Get(Orders("x").table(), 1);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->columns(0).name(), "id");
-  EXPECT_EQ((*reopened)->Latest(Orders("x").table())->version(), 2u);
+  EXPECT_EQ((*reopened)->Latest(Orders("x").table())->version(), 4u);
   EXPECT_EQ((*reopened)->Get(Orders("x").table(), 9).status().code(), absl::StatusCode::kNotFound);
 }
 
