@@ -278,12 +278,24 @@ absl::Status MysqlDecoder::OnQuery(const BinlogEvent& ev, const QueryEvent& q, u
   ++ddl_generation_;
   if (wanted) {
     EmitBegin(out);
+    std::optional<v1::TableSchema> latest =
+        id.table().empty() ? std::nullopt : schemas_->Latest(id);
+    if (truncate && !latest) {
+      // No row of the table in the stream yet: its definition from the schema history
+      // (as of this position) names it, so that the sinks empty it too.
+      const KnownTable* known = known_ ? known_(id.database(), id.table()) : nullptr;
+      if (known != nullptr && known->unknown.empty() && !known->columns.empty()) {
+        bool added = false;
+        TM_ASSIGN_OR_RETURN(v1::TableSchema schema,
+                            schemas_->Intern(SchemaFromKnown(id.database(), id.table(), *known), &added));
+        if (added) *out->emplace_back().mutable_schema() = schema;
+        latest = std::move(schema);
+      }
+    }
     v1::ChangeEvent* e = out->emplace_back().mutable_event();
     *e->mutable_table() = id;
     e->set_op(v1::OP_DDL);
     e->set_ddl(q.query);
-    std::optional<v1::TableSchema> latest =
-        id.table().empty() ? std::nullopt : schemas_->Latest(id);
     if (truncate && latest) {
       e->set_op(v1::OP_TRUNCATE);
       e->set_schema_version(latest->version());

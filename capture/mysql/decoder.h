@@ -13,7 +13,8 @@
 //     resumes exactly after it
 //   QUERY DDL (CREATE/ALTER/DROP/RENAME/TRUNCATE...) → OP_DDL ChangeEvent (its own
 //     transaction when the server logged it standalone); TRUNCATE of a table with a
-//     known schema → OP_TRUNCATE
+//     known schema (from its rows in the stream, else from the schema history via
+//     `known`, interned and written ahead of it) → OP_TRUNCATE
 //   ROTATE → file name; GTID_LIST → MariaDB GTID state; TRANSACTION_PAYLOAD → its
 //     inner events, positioned at the payload event's end
 //   FORMAT_DESCRIPTION, ANNOTATE_ROWS, ROWS_QUERY, BINLOG_CHECKPOINT, PREVIOUS_GTIDS,

@@ -198,6 +198,56 @@ TEST(MysqlDecoder, TransactionPayloadZstdWithPartialUpdateRows) {
             "3e11fa47-71ca-11e1-9e33-c80aa9429562:42");
 }
 
+// A TRUNCATE of a table with no rows in the stream yet: the schema history knows
+// it, so it is an OP_TRUNCATE (with its schema written ahead), not a bare DDL the
+// sinks would skip; a table nobody knows stays OP_DDL.
+TEST(MysqlDecoder, TruncateOfATableOnlyTheSchemaHistoryKnowsIsATruncate) {
+  KnownTable known;
+  KnownColumn id;
+  id.name = "id";
+  id.data_type = "int";
+  id.column_type = "int(11)";
+  id.part_of_key = true;
+  id.nullable = false;
+  KnownColumn v;
+  v.name = "v";
+  v.data_type = "varchar";
+  v.column_type = "varchar(10)";
+  v.charset = "utf8mb4";
+  known.columns = {id, v};
+  auto reg = SchemaRegistry::Open("");
+  ASSERT_TRUE(reg.ok());
+  MysqlDecoder d(MysqlDecoderOptions{}, reg->get(),
+                 [&](const std::string& db, const std::string& t) -> const KnownTable* {
+                   return db == "cdc" && t == "t" ? &known : nullptr;
+                 });
+  ASSERT_TRUE(d.SetStart("binlog.000001", "").ok());
+  std::vector<v1::JournalEntry> out;
+  ASSERT_TRUE(d.Decode(Event(FORMAT_DESCRIPTION_EVENT, MariaFde(), 0), &out).ok());
+  auto query = [](const std::string& sql) {
+    std::string b;
+    LE(&b, 1, 4);  // thread id
+    LE(&b, 0, 4);  // exec time
+    b.push_back(3);  // schema length
+    LE(&b, 0, 2);  // error code
+    LE(&b, 0, 2);  // status vars length
+    return b + "cdc" + std::string(1, '\0') + sql;
+  };
+  out.clear();
+  ASSERT_TRUE(d.Decode(Event(QUERY_EVENT, query("TRUNCATE TABLE t"), 1200), &out).ok());
+  ASSERT_EQ(out.size(), 4u);  // begin, schema, truncate, commit
+  EXPECT_EQ(out[1].schema().table().table(), "t");
+  EXPECT_EQ(out[1].schema().columns(0).type().source_type(), "int");
+  EXPECT_EQ(out[1].schema().columns(1).type().kind(), v1::TYPE_TEXT);
+  EXPECT_EQ(out[1].schema().key_columns(0), "id");
+  EXPECT_EQ(out[2].event().op(), v1::OP_TRUNCATE);
+  EXPECT_EQ(out[2].event().schema_version(), out[1].schema().version());
+  out.clear();
+  ASSERT_TRUE(d.Decode(Event(QUERY_EVENT, query("TRUNCATE TABLE other"), 1300), &out).ok());
+  ASSERT_EQ(out.size(), 3u);  // begin, DDL, commit
+  EXPECT_EQ(out[1].event().op(), v1::OP_DDL);
+}
+
 TEST(GtidSet, ParseAndPrint) {
   auto m = GtidSet::Parse("0-1-42, 1-2-7");
   ASSERT_TRUE(m.ok());
