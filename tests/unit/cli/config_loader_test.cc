@@ -458,7 +458,8 @@ TEST(ConfigLoader, SinkTypesAndTheirDefaults) {
   EXPECT_EQ(c.sinks(3).topic(), "shop.{schema}.{table}");
   EXPECT_EQ(c.sinks(3).format(), "json");
   EXPECT_EQ(c.sinks(3).batch_ms(), 1000u);
-  EXPECT_EQ(c.sinks(2).batch_events(), 4096u);
+  EXPECT_EQ(c.sinks(1).batch_events(), 4096u);
+  EXPECT_EQ(c.sinks(2).batch_events(), 65536u) << "one batch is one target transaction";
   EXPECT_EQ(c.sinks(3).batch_events(), 65536u) << "kafka flushes wait for deliveries";
   EXPECT_EQ(Err(std::string(kBase) + "  - name: replica\n    type: mysql\n"),
             "p.yaml:10:5: missing required key 'dsn' in sinks[1]");
