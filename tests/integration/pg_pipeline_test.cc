@@ -166,7 +166,9 @@ TEST(PgPipeline, KillNineAtRandomPointsLosesNothing) {
   }
   done = true;
   workload.join();
-  // A final run drains everything committed, then stops cleanly.
+  // A final run drains everything committed, then stops cleanly. The marker commits
+  // last: once the sink wrote it, it wrote everything before it (commit order).
+  db.Exec("INSERT INTO acct VALUES (-1, 0, 'marker')");
   std::string final_lsn = db.Value("SELECT pg_current_wal_lsn()");
   Tidemark tm({"run", "-c", config});
   ASSERT_TRUE(Eventually(
@@ -175,6 +177,14 @@ TEST(PgPipeline, KillNineAtRandomPointsLosesNothing) {
                                     "WHERE slot_name = 'tidemark_{}'", final_lsn, db.name())) == "t";
       },
       60));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::ifstream in(out);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return text.find("\"note\":\"marker\"") != std::string::npos;
+      },
+      120))
+      << "the sink never wrote the last transaction; log " << tm.log_path();
   EXPECT_EQ(tm.Stop(), 0);
 
   // Replay the file (dropping duplicate offsets) and compare with the table.
