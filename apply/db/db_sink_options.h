@@ -20,6 +20,10 @@ struct DbSinkOptions {
   // schema (PostgreSQL sources) or database (MySQL sources) for PostgreSQL targets, and
   // the DSN's database for MySQL targets.
   std::string target_schema;
+  // The applier's batch bound (config `batch_events`): while a batch is being
+  // committed on the target, the sink folds at most this many more entries before
+  // it waits for that commit.
+  size_t batch_events = 65536;
 
   // The checkpoint row's key: "<pipeline>.<sink>".
   std::string checkpoint_key() const { return pipeline + "." + name; }

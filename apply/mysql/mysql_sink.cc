@@ -31,12 +31,14 @@ MysqlSink::MysqlSink(DbSinkOptions options, const SchemaRegistry* registry)
 }
 
 void MysqlSink::Reset() {
+  (void)worker_.Wait();  // a failed or abandoned batch: the checkpoint on the target says
   conn_.reset();
   folds_.clear();
   pending_sql_.clear();
   tables_.clear();
   current_ = committed_;
   dirty_ = false;
+  unsent_ = 0;
 }
 
 absl::Status MysqlSink::Fail(absl::Status s) {
@@ -99,6 +101,7 @@ absl::Status MysqlSink::Write(const JournalBatch& batch) {
     if (committed_.has_applied() && offset <= committed_.offset()) continue;
     if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
   }
+  unsent_ += batch.entries.size();
   return absl::OkStatus();
 }
 
@@ -106,6 +109,8 @@ absl::StatusOr<MysqlTable*> MysqlSink::TableFor(const v1::TableSchema& schema) {
   auto tkey = std::make_pair(TableKey(schema.table()), schema.version());
   auto t = tables_.find(tkey);
   if (t == tables_.end()) {
+    // Resolving uses the connection (and adds to tables_): not while a batch commits.
+    TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
     std::optional<v1::TableSchema> previous;
     if (schema.version() > 1) {
       auto p = registry_->Get(schema.table(), schema.version() - 1);
@@ -127,7 +132,7 @@ absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
   if (it != folds_.end()) {
     // A new schema version: commit what came before it (with its checkpoint), so
     // that DDL's implicit commit never splits a batch.
-    TM_RETURN_IF_ERROR(Commit());
+    TM_RETURN_IF_ERROR(CommitNow());
   }
   TM_ASSIGN_OR_RETURN(MysqlTable * table, TableFor(schema));
   TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
@@ -139,7 +144,7 @@ absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
 absl::Status MysqlSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
   // Everything before the rename is committed first (with its checkpoint): the
   // tables' DDL below would commit implicitly, and the move must see those rows.
-  TM_RETURN_IF_ERROR(Commit());
+  TM_RETURN_IF_ERROR(CommitNow());
   TM_ASSIGN_OR_RETURN(MysqlTable * from, TableFor(relational));
   v1::TableSchema dest = relational;
   *dest.mutable_table() = to;
@@ -190,21 +195,33 @@ absl::Status MysqlSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
   return absl::OkStatus();
 }
 
-absl::Status MysqlSink::Commit() {
-  if (!dirty_) return absl::OkStatus();
+std::unique_ptr<MysqlSink::Batch> MysqlSink::TakeBatch() {
+  auto batch = std::make_unique<Batch>();
+  batch->sql = std::move(pending_sql_);
+  pending_sql_.clear();
+  batch->folds = std::move(folds_);
+  folds_.clear();
+  current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
+  current_.set_reason("apply");
+  batch->checkpoint = current_;
+  dirty_ = false;
+  unsent_ = 0;
+  return batch;
+}
+
+absl::Status MysqlSink::Commit(Batch& batch) {
   TM_RETURN_IF_ERROR(Run(conn_.get(), "START TRANSACTION", "begin"));
-  for (const std::string& sql : pending_sql_) {
+  for (const std::string& sql : batch.sql) {
     TM_RETURN_IF_ERROR(Annotate(Run(conn_.get(), sql, "move the rows of a renamed collection"),
                                 fmt::format("sink {}: ", options_.name)));
   }
-  for (auto& [key, vf] : folds_) {
+  for (auto& [key, vf] : batch.folds) {
     auto& [version, fold] = vf;
     if (fold.empty()) continue;
     TM_RETURN_IF_ERROR(Annotate(tables_.at({key, version})->Apply(conn_.get(), fold),
                                 fmt::format("sink {}: ", options_.name)));
   }
-  current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
-  current_.set_reason("apply");
+  const v1::Checkpoint& cp = batch.checkpoint;
   std::string key;
   AppendQuoted(&key, options_.checkpoint_key());
   TM_RETURN_IF_ERROR(Run(
@@ -214,21 +231,55 @@ absl::Status MysqlSink::Commit() {
                   "KEY UPDATE journal_offset = VALUES(journal_offset), source_position = "
                   "VALUES(source_position), checkpoint = VALUES(checkpoint), updated_at = "
                   "VALUES(updated_at)",
-                  key, current_.offset(), Hex(current_.position().SerializeAsString()),
-                  Hex(current_.SerializeAsString())),
+                  key, cp.offset(), Hex(cp.position().SerializeAsString()),
+                  Hex(cp.SerializeAsString())),
       "write the checkpoint"));
-  TM_RETURN_IF_ERROR(Run(conn_.get(), "COMMIT", "commit"));
-  folds_.clear();
-  pending_sql_.clear();
-  committed_ = current_;
-  dirty_ = false;
+  return Run(conn_.get(), "COMMIT", "commit");
+}
+
+absl::Status MysqlSink::CommitNow() {
+  TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
+  if (!dirty_) return absl::OkStatus();
+  if (conn_ == nullptr) return absl::UnavailableError("not connected");
+  std::unique_ptr<Batch> batch = TakeBatch();
+  TM_RETURN_IF_ERROR(Commit(*batch));
+  committed_ = batch->checkpoint;
   return absl::OkStatus();
 }
 
+absl::Status MysqlSink::Collect(bool wait) {
+  if (!worker_.busy()) return absl::OkStatus();
+  std::optional<absl::Status> done;
+  if (wait) {
+    done = worker_.Wait();
+  } else {
+    done = worker_.Poll();
+  }
+  if (!done.has_value()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(*done);
+  committed_ = in_flight_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> MysqlSink::Progress() {
+  // Wait for the batch in flight only when another full batch is waiting behind it.
+  const bool wait = unsent_ >= options_.batch_events;
+  if (absl::Status s = Collect(wait); !s.ok()) return Fail(s);
+  if (dirty_ && !worker_.busy()) {
+    if (conn_ == nullptr) return Fail(absl::UnavailableError("not connected"));
+    std::unique_ptr<Batch> batch = TakeBatch();
+    in_flight_ = batch->checkpoint;
+    worker_.Start([this, batch = std::move(batch)]() mutable {
+      absl::Status s = Commit(*batch);
+      batch.reset();  // the folds are freed on this thread, not the applier's
+      return s;
+    });
+  }
+  return std::optional<v1::Checkpoint>(committed_);
+}
+
 absl::StatusOr<v1::Checkpoint> MysqlSink::Flush() {
-  if (!dirty_) return committed_;
-  if (conn_ == nullptr) return Fail(absl::UnavailableError("not connected"));
-  if (absl::Status s = Commit(); !s.ok()) return Fail(s);
+  if (absl::Status s = CommitNow(); !s.ok()) return Fail(s);
   return committed_;
 }
 

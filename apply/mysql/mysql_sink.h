@@ -8,6 +8,9 @@
 // DDL commits implicitly in MySQL) outside that transaction; when a table's schema
 // changes inside a batch, what was folded before it is committed with its checkpoint
 // first.
+// Overlap: as in the PostgreSQL sink, Progress() commits the batch on a commit thread
+// (apply/db/commit_worker.h) while the applier folds the next one; resolving a new
+// table, a schema change inside a batch and a MongoDB rename wait for it first.
 // Exactly-once: the checkpoint row (`tidemark`.`checkpoints`, key "<pipeline>.<sink>")
 // is written in the same transaction as the data (InnoDB); LoadCheckpoint() reads it.
 // Session: sql_mode STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES (a value the column cannot
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "apply/db/change_fold.h"
+#include "apply/db/commit_worker.h"
 #include "apply/db/db_sink_options.h"
 #include "apply/db/mongo_rows.h"
 #include "apply/mysql/mysql_table.h"
@@ -45,6 +49,7 @@ class MysqlSink : public Sink {
   absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() override;
   absl::Status Write(const JournalBatch& batch) override;
   absl::StatusOr<v1::Checkpoint> Flush() override;
+  absl::StatusOr<std::optional<v1::Checkpoint>> Progress() override;
 
   // Problems with the target for `tidemark check`: unreachable, privileges, and for
   // each source table in `tables` (Source::DescribeTables) a missing target
@@ -64,7 +69,23 @@ class MysqlSink : public Sink {
   absl::Status MoveRows(const v1::TableSchema& relational, const v1::TableId& to);
   absl::StatusOr<MysqlTable*> TableFor(const v1::TableSchema& schema);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
-  absl::Status Commit();
+  using Folds = std::map<std::string, std::pair<uint32_t, TableFold>>;
+  // One target transaction's worth: statements first, then the folds, then the
+  // checkpoint they end at.
+  struct Batch {
+    std::vector<std::string> sql;
+    Folds folds;
+    v1::Checkpoint checkpoint;
+  };
+  // Everything written since the last batch, as a batch (stamped with the time).
+  std::unique_ptr<Batch> TakeBatch();
+  // Applies and commits `batch` with its checkpoint; on the applier or commit thread.
+  absl::Status Commit(Batch& batch);
+  // Waits for the batch in flight, then commits what was written since, here.
+  absl::Status CommitNow();
+  // Collects the batch in flight when it is done (or, with `wait`, waits for it):
+  // its checkpoint becomes committed_. Errors are the commit's.
+  absl::Status Collect(bool wait);
 
   DbSinkOptions options_;
   const SchemaRegistry* registry_;
@@ -79,7 +100,10 @@ class MysqlSink : public Sink {
   // Statements run first in the next Commit's transaction (MongoDB renames).
   std::vector<std::string> pending_sql_;
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<MysqlTable>> tables_;
-  std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
+  Folds folds_;
+  size_t unsent_ = 0;             // entries written since the last batch was taken
+  v1::Checkpoint in_flight_;      // the checkpoint of the batch on the commit thread
+  CommitWorker worker_;  // last: destroyed (joined) before what its job uses
 };
 
 }  // namespace tidemark::mysqlsink

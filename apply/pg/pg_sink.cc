@@ -56,6 +56,7 @@ PgSink::PgSink(DbSinkOptions options, const SchemaRegistry* registry)
 }
 
 void PgSink::Reset() {
+  (void)worker_.Wait();  // a failed or abandoned batch: the checkpoint on the target says
   conn_.reset();
   in_transaction_ = false;
   folds_.clear();
@@ -63,6 +64,7 @@ void PgSink::Reset() {
   tables_.clear();
   current_ = committed_;
   dirty_ = false;
+  unsent_ = 0;
 }
 
 absl::Status PgSink::Fail(absl::Status s) {
@@ -122,14 +124,17 @@ absl::Status PgSink::Write(const JournalBatch& batch) {
     if (committed_.has_applied() && offset <= committed_.offset()) continue;
     if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
   }
+  unsent_ += batch.entries.size();
   return absl::OkStatus();
 }
 
 absl::StatusOr<PgTable*> PgSink::TableFor(const v1::TableSchema& schema) {
-  TM_RETURN_IF_ERROR(EnsureTransaction());
   auto tkey = std::make_pair(TableKey(schema.table()), schema.version());
   auto t = tables_.find(tkey);
   if (t == tables_.end()) {
+    // Resolving uses the connection (and adds to tables_): not while a batch commits.
+    TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
+    TM_RETURN_IF_ERROR(EnsureTransaction());
     std::optional<v1::TableSchema> previous;
     if (schema.version() > 1) {
       auto p = registry_->Get(schema.table(), schema.version() - 1);
@@ -156,7 +161,8 @@ absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
   }
   if (it != folds_.end()) {
     // A new schema version: what the older one folded goes to the target first.
-    TM_RETURN_IF_ERROR(ApplyFold(key));
+    TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
+    TM_RETURN_IF_ERROR(ApplyFold(key, it->second.first, it->second.second));
     folds_.erase(key);
     ForgetLastFold();
   }
@@ -171,11 +177,15 @@ absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
 
 absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
   // Changes of either table before the rename reach the target first.
+  TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
   for (const std::string& key : {TableKey(relational.table()), TableKey(to)}) {
-    if (folds_.count(key) == 0) continue;
-    TM_RETURN_IF_ERROR(ApplyFold(key));
-    folds_.erase(key);
+    auto it = folds_.find(key);
+    if (it == folds_.end()) continue;
+    TM_RETURN_IF_ERROR(ApplyFold(key, it->second.first, it->second.second));
+    folds_.erase(it);
+    ForgetLastFold();
   }
+  TM_RETURN_IF_ERROR(EnsureTransaction());
   TM_ASSIGN_OR_RETURN(PgTable * from, TableFor(relational));
   v1::TableSchema dest = relational;
   *dest.mutable_table() = to;
@@ -214,8 +224,8 @@ absl::Status PgSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
   return absl::OkStatus();
 }
 
-absl::Status PgSink::ApplyFold(const std::string& table_key) {
-  auto& [version, fold] = folds_.at(table_key);
+absl::Status PgSink::ApplyFold(const std::string& table_key, uint32_t version,
+                               const TableFold& fold) {
   if (fold.empty()) return absl::OkStatus();
   TM_RETURN_IF_ERROR(EnsureTransaction());
   PgTable* table = tables_.at({table_key, version}).get();
@@ -237,32 +247,77 @@ absl::Status PgSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
-  if (!dirty_) return committed_;
-  auto run = [&]() -> absl::Status {
-    TM_RETURN_IF_ERROR(EnsureTransaction());
-    for (auto& [key, unused] : folds_) TM_RETURN_IF_ERROR(ApplyFold(key));
-    current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
-    current_.set_reason("apply");
-    TM_RETURN_IF_ERROR(
-        conn_->ExecParams(
-                 "INSERT INTO tidemark.checkpoints (sink, journal_offset, source_position, "
-                 "checkpoint, updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (sink) DO "
-                 "UPDATE SET journal_offset = EXCLUDED.journal_offset, source_position = "
-                 "EXCLUDED.source_position, checkpoint = EXCLUDED.checkpoint, updated_at = now()",
-                 {options_.checkpoint_key(), fmt::format("{}", current_.offset()),
-                  Hex(current_.position().SerializeAsString()), Hex(current_.SerializeAsString())},
-                 "write the checkpoint")
-            .status());
-    TM_RETURN_IF_ERROR(Exec(conn_.get(), "COMMIT", "commit").status());
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) return Fail(s);
-  in_transaction_ = false;
+std::unique_ptr<PgSink::Batch> PgSink::TakeBatch() {
+  auto batch = std::make_unique<Batch>();
+  batch->folds = std::move(folds_);
   folds_.clear();
   ForgetLastFold();
-  committed_ = current_;
+  current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
+  current_.set_reason("apply");
+  batch->checkpoint = current_;
   dirty_ = false;
+  unsent_ = 0;
+  return batch;
+}
+
+absl::Status PgSink::Commit(Batch& batch) {
+  TM_RETURN_IF_ERROR(EnsureTransaction());
+  for (auto& [key, vf] : batch.folds) TM_RETURN_IF_ERROR(ApplyFold(key, vf.first, vf.second));
+  const v1::Checkpoint& cp = batch.checkpoint;
+  TM_RETURN_IF_ERROR(
+      conn_->ExecParams(
+               "INSERT INTO tidemark.checkpoints (sink, journal_offset, source_position, "
+               "checkpoint, updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (sink) DO "
+               "UPDATE SET journal_offset = EXCLUDED.journal_offset, source_position = "
+               "EXCLUDED.source_position, checkpoint = EXCLUDED.checkpoint, updated_at = now()",
+               {options_.checkpoint_key(), fmt::format("{}", cp.offset()),
+                Hex(cp.position().SerializeAsString()), Hex(cp.SerializeAsString())},
+               "write the checkpoint")
+          .status());
+  TM_RETURN_IF_ERROR(Exec(conn_.get(), "COMMIT", "commit").status());
+  in_transaction_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status PgSink::Collect(bool wait) {
+  if (!worker_.busy()) return absl::OkStatus();
+  std::optional<absl::Status> done;
+  if (wait) {
+    done = worker_.Wait();
+  } else {
+    done = worker_.Poll();
+  }
+  if (!done.has_value()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(*done);
+  committed_ = in_flight_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<v1::Checkpoint>> PgSink::Progress() {
+  // Wait for the batch in flight only when another full batch is waiting behind it.
+  const bool wait = unsent_ >= options_.batch_events;
+  if (absl::Status s = Collect(wait); !s.ok()) return Fail(s);
+  if (dirty_ && !worker_.busy()) {
+    if (conn_ == nullptr) {
+      if (absl::Status s = Connect(); !s.ok()) return Fail(s);
+    }
+    std::unique_ptr<Batch> batch = TakeBatch();
+    in_flight_ = batch->checkpoint;
+    worker_.Start([this, batch = std::move(batch)]() mutable {
+      absl::Status s = Commit(*batch);
+      batch.reset();  // the folds are freed on this thread, not the applier's
+      return s;
+    });
+  }
+  return std::optional<v1::Checkpoint>(committed_);
+}
+
+absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
+  if (absl::Status s = Collect(/*wait=*/true); !s.ok()) return Fail(s);
+  if (!dirty_) return committed_;
+  std::unique_ptr<Batch> batch = TakeBatch();
+  if (absl::Status s = Commit(*batch); !s.ok()) return Fail(s);
+  committed_ = batch->checkpoint;
   return committed_;
 }
 

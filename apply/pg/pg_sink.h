@@ -1,9 +1,9 @@
 // The PostgreSQL sink (DESIGN.md §1 Apply, issue 4): applies the journal to a
 // PostgreSQL database exactly once.
 //
-// Batching: everything written between two Flush() calls (the applier bounds that by
-// the sink's batch_events and batch_ms) is one target transaction, spanning many
-// source transactions. Inside it, each table's changes fold to the last state per
+// Batching: everything written between two checkpoint calls (Progress() or Flush();
+// the applier bounds that by the sink's batch_events and batch_ms) is one target
+// transaction, spanning many source transactions. Inside it, each table's changes fold to the last state per
 // key (apply/db/change_fold.h) and are written in bulk (apply/pg/pg_table.h: COPY
 // into a staging table, INSERT ... ON CONFLICT DO UPDATE, DELETE ... USING). A
 // source transaction larger than one batch is committed on the target in parts;
@@ -15,6 +15,13 @@
 // from the target; entries at or below it are skipped. A crash (of tidemark or the
 // connection) before COMMIT loses the whole batch, which is replayed; after COMMIT
 // the checkpoint says so.
+//
+// Overlap: Progress() hands the batch to a commit thread (apply/db/commit_worker.h)
+// and returns the newest committed checkpoint at once, so the applier folds the next
+// batch while the target applies this one. One batch is in flight at most: the next
+// Progress() after another batch_events entries waits for it. Flush() waits for it
+// and commits the rest on the applier thread. Resolving a new target table (DDL,
+// catalog queries) and MongoDB renames wait for the batch in flight first.
 //
 // MongoDB collections are (_id, document) tables (apply/db/mongo_rows.h); a rename
 // applies the folds of both collections first, then moves the rows in the same
@@ -38,6 +45,7 @@
 #include <vector>
 
 #include "apply/db/change_fold.h"
+#include "apply/db/commit_worker.h"
 #include "apply/db/db_sink_options.h"
 #include "apply/db/mongo_rows.h"
 #include "apply/pg/pg_table.h"
@@ -56,6 +64,7 @@ class PgSink : public Sink {
   absl::StatusOr<std::optional<v1::Checkpoint>> LoadCheckpoint() override;
   absl::Status Write(const JournalBatch& batch) override;
   absl::StatusOr<v1::Checkpoint> Flush() override;
+  absl::StatusOr<std::optional<v1::Checkpoint>> Progress() override;
 
   // Problems with the target for `tidemark check`: unreachable, missing privileges,
   // and for each source table in `tables` (Source::DescribeTables) a missing target
@@ -74,8 +83,22 @@ class PgSink : public Sink {
   absl::Status MoveRows(const v1::TableSchema& relational, const v1::TableId& to);
   absl::StatusOr<PgTable*> TableFor(const v1::TableSchema& schema);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
-  absl::Status ApplyFold(const std::string& table_key);
+  // Pending folds by table key, with the schema version they were built for.
+  using Folds = std::map<std::string, std::pair<uint32_t, TableFold>>;
+  // One target transaction's worth: the folds and the checkpoint they end at.
+  struct Batch {
+    Folds folds;
+    v1::Checkpoint checkpoint;
+  };
+  absl::Status ApplyFold(const std::string& table_key, uint32_t version, const TableFold& fold);
   absl::Status EnsureTransaction();
+  // Everything written since the last batch, as a batch (stamped with the time).
+  std::unique_ptr<Batch> TakeBatch();
+  // Applies and commits `batch` with its checkpoint; on the applier or commit thread.
+  absl::Status Commit(Batch& batch);
+  // Collects the batch in flight when it is done (or, with `wait`, waits for it):
+  // its checkpoint becomes committed_. Errors are the commit's.
+  absl::Status Collect(bool wait);
   void ForgetLastFold() {
     last_schema_ = nullptr;
     last_fold_ = nullptr;
@@ -94,12 +117,14 @@ class PgSink : public Sink {
   mongo_rows::SchemaMap mongo_schemas_;  // (_id, document) shapes of MongoDB collections
   // Resolved target tables by (table key, schema version), for this connection.
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<PgTable>> tables_;
-  // Pending folds by table key, with the schema version they were built for.
-  std::map<std::string, std::pair<uint32_t, TableFold>> folds_;
+  Folds folds_;
+  size_t unsent_ = 0;             // entries written since the last batch was taken
+  v1::Checkpoint in_flight_;      // the checkpoint of the batch on the commit thread
   // The fold FoldFor returned last and the schema (a SchemaCache entry, so one address
   // per table version) it was for; cleared whenever folds_ loses entries.
   const v1::TableSchema* last_schema_ = nullptr;
   TableFold* last_fold_ = nullptr;
+  CommitWorker worker_;  // last: destroyed (joined) before what its job uses
 };
 
 }  // namespace tidemark::pgsink
