@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "apply/format/json_value.h"
 #include "common/strings.h"
@@ -18,7 +19,71 @@ bool FullImage(const v1::Row& row, int columns) {
   return std::none_of(row.values().begin(), row.values().end(), IsUnchanged);
 }
 
+// -1, 0, 1: a against b, for KeyLess; 0 also when the kinds have no order here.
+int CompareValue(const v1::Value& a, const v1::Value& b) {
+  if (a.kind_case() != b.kind_case()) return a.kind_case() < b.kind_case() ? -1 : 1;
+  auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+  switch (a.kind_case()) {
+    case v1::Value::kIntValue: return cmp(a.int_value(), b.int_value());
+    case v1::Value::kUintValue: return cmp(a.uint_value(), b.uint_value());
+    case v1::Value::kTextValue: return a.text_value().compare(b.text_value());
+    case v1::Value::kBytesValue: return a.bytes_value().compare(b.bytes_value());
+    case v1::Value::kUuid: return a.uuid().compare(b.uuid());
+    case v1::Value::kObjectId: return a.object_id().compare(b.object_id());
+    case v1::Value::kEnumLabel: return a.enum_label().compare(b.enum_label());
+    case v1::Value::kDateDays: return cmp(a.date_days(), b.date_days());
+    case v1::Value::kTimestampMicros: return cmp(a.timestamp_micros(), b.timestamp_micros());
+    case v1::Value::kTimestamptzMicros: return cmp(a.timestamptz_micros(), b.timestamptz_micros());
+    case v1::Value::kTimeMicros: return cmp(a.time_micros(), b.time_micros());
+    default: return 0;
+  }
+}
+
+// Appends a key value's encoding: kind, then the value; distinct values of one
+// kind encode differently and no encoding is a prefix of another of the same kind.
+void AppendKeyBytes(std::string* out, const v1::Value& v) {
+  auto raw = [out](auto x) {
+    char b[sizeof(x)];
+    std::memcpy(b, &x, sizeof(x));
+    out->append(b, sizeof(x));
+  };
+  out->push_back(static_cast<char>(v.kind_case()));
+  switch (v.kind_case()) {
+    case v1::Value::kIntValue: return raw(v.int_value());
+    case v1::Value::kUintValue: return raw(v.uint_value());
+    case v1::Value::kDateDays: return raw(v.date_days());
+    case v1::Value::kTimestampMicros: return raw(v.timestamp_micros());
+    case v1::Value::kTimestamptzMicros: return raw(v.timestamptz_micros());
+    case v1::Value::kTimeMicros: return raw(v.time_micros());
+    case v1::Value::kTextValue:
+      raw(static_cast<uint64_t>(v.text_value().size()));
+      out->append(v.text_value());
+      return;
+    default: {
+      const std::string bytes = v.SerializeAsString();  // deterministic for one message
+      raw(static_cast<uint64_t>(bytes.size()));
+      out->append(bytes);
+    }
+  }
+}
+
 }  // namespace
+
+bool KeyLess(const std::vector<v1::Value>& a, const std::vector<v1::Value>& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (int c = CompareValue(a[i], b[i]); c != 0) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
+std::vector<const KeyState*> TableFold::OrderedStates() const {
+  std::vector<const KeyState*> out;
+  out.reserve(states_.size());
+  for (const auto& [unused, s] : states_) out.push_back(&s);
+  std::sort(out.begin(), out.end(),
+            [](const KeyState* a, const KeyState* b) { return KeyLess(a->key, b->key); });
+  return out;
+}
 
 std::string KeyText(const std::vector<v1::Value>& key) {
   std::string out = "(";
@@ -65,9 +130,7 @@ absl::StatusOr<std::string> TableFold::KeyOf(const v1::Row& row, std::vector<v1:
           schema_.columns(i).name()));
     }
     const v1::Value& v = row.values(i);
-    encoded += std::to_string(v.ByteSizeLong());  // length-prefixed: no two keys collide
-    encoded += ':';
-    v.AppendToString(&encoded);
+    AppendKeyBytes(&encoded, v);  // kind- and length-prefixed: no two keys collide
     key->push_back(v);
   }
   return encoded;

@@ -21,10 +21,10 @@
 #define TIDEMARK_APPLY_DB_CHANGE_FOLD_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tidemark/v1/event.pb.h"
@@ -64,8 +64,10 @@ class TableFold {
   bool keyed() const { return !key_index_.empty(); }
   const std::vector<int>& key_index() const { return key_index_; }
   bool truncate() const { return truncate_; }
-  // Keyed: states by encoded key. Unkeyed: ops in order.
-  const std::map<std::string, KeyState>& states() const { return states_; }
+  // Keyed: states by encoded key (no order). Unkeyed: ops in order.
+  const absl::node_hash_map<std::string, KeyState>& states() const { return states_; }
+  // The states in KeyLess order of their keys (the order sinks write them in).
+  std::vector<const KeyState*> OrderedStates() const;
   const std::vector<RowOp>& ops() const { return ops_; }
   bool empty() const { return !truncate_ && states_.empty() && ops_.empty(); }
   size_t size() const { return states_.size() + ops_.size(); }
@@ -80,9 +82,16 @@ class TableFold {
   v1::TableSchema schema_;
   std::vector<int> key_index_;
   bool truncate_ = false;
-  std::map<std::string, KeyState> states_;
+  absl::node_hash_map<std::string, KeyState> states_;
   std::vector<RowOp> ops_;
 };
+
+// An order of keys that follows the target's index for the common key types
+// (integers numerically, text and bytes bytewise, dates and times in time order),
+// so that a batch's rows reach the target in index order: each index and heap page
+// is then visited once per batch, not once per row. Other kinds order by kind only
+// (still a strict weak order, as equal keys never occur twice in a fold).
+bool KeyLess(const std::vector<v1::Value>& a, const std::vector<v1::Value>& b);
 
 // "(1, 'abc')"-style text of key values for messages.
 std::string KeyText(const std::vector<v1::Value>& key);

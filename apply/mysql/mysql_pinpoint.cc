@@ -64,12 +64,12 @@ absl::Status MysqlTable::Pinpoint(MysqlConn* conn, const TableFold& fold, const 
   };
   if (fold.keyed()) {
     for (bool deletes : {true, false}) {  // as ApplyKeyed: deletes first
-      for (const auto& [k, s] : fold.states()) {
-        if (s.deleted != deletes) continue;
+      for (const KeyState* s : fold.OrderedStates()) {
+        if (s->deleted != deletes) continue;
         if (++tries > kMaxTries) return general;
-        auto sql = SingleRowSql(s);
+        auto sql = SingleRowSql(*s);
         if (!sql.ok()) continue;
-        if (auto found = culprit(*sql, "key " + KeyText(s.key), s.offset)) return *found;
+        if (auto found = culprit(*sql, "key " + KeyText(s->key), s->offset)) return *found;
       }
     }
     return general;

@@ -215,12 +215,14 @@ absl::Status MysqlTable::ApplyKeyed(MysqlConn* conn, const TableFold& fold) {
     sql.clear();
     return s.ok() ? s : Pinpoint(conn, fold, s, mysql_errno(conn->raw()), lo, hi);
   };
-  for (const auto& [k, s] : fold.states()) {
-    if (!s.deleted) continue;
-    lo = std::min(lo, s.offset);
-    hi = std::max(hi, s.offset);
+  // In key order: the target then walks its primary key in order.
+  const std::vector<const KeyState*> ordered = fold.OrderedStates();
+  for (const KeyState* s : ordered) {
+    if (!s->deleted) continue;
+    lo = std::min(lo, s->offset);
+    hi = std::max(hi, s->offset);
     sql += sql.empty() ? fmt::format("DELETE FROM {} WHERE {} IN (", qualified_, key_cols) : ", ";
-    TM_ASSIGN_OR_RETURN(std::string tuple, KeyTuple(s));
+    TM_ASSIGN_OR_RETURN(std::string tuple, KeyTuple(*s));
     sql += tuple;
     if (sql.size() > kMaxStatement) {
       sql += ")";
@@ -231,11 +233,11 @@ absl::Status MysqlTable::ApplyKeyed(MysqlConn* conn, const TableFold& fold) {
   TM_RETURN_IF_ERROR(flush("delete"));
   // Upserts, grouped by their unchanged columns.
   std::map<std::vector<bool>, std::vector<const KeyState*>> groups;
-  for (const auto& [k, s] : fold.states()) {
-    if (s.deleted) continue;
+  for (const KeyState* s : ordered) {
+    if (s->deleted) continue;
     std::vector<bool> unchanged(n);
-    for (int i = 0; i < n; ++i) unchanged[i] = s.row.values(i).has_unchanged();
-    groups[unchanged].push_back(&s);
+    for (int i = 0; i < n; ++i) unchanged[i] = s->row.values(i).has_unchanged();
+    groups[unchanged].push_back(s);
   }
   for (const auto& [unchanged, rows] : groups) {
     const bool partial = std::count(unchanged.begin(), unchanged.end(), true) > 0;

@@ -104,10 +104,10 @@ absl::Status PgTable::Pinpoint(PgConn* conn, const TableFold& fold, const absl::
   if (fold.keyed()) {
     // As ApplyKeyed: deletes first, then upserts.
     for (bool deletes : {true, false}) {
-      for (const auto& [k, s] : fold.states()) {
-        if (s.deleted != deletes) continue;
-        auto sql = SingleRowSql(s);
-        if (sql.ok() && culprit(*sql, "key " + KeyText(s.key), s.offset)) break;
+      for (const KeyState* s : fold.OrderedStates()) {
+        if (s->deleted != deletes) continue;
+        auto sql = SingleRowSql(*s);
+        if (sql.ok() && culprit(*sql, "key " + KeyText(s->key), s->offset)) break;
       }
     }
   } else {

@@ -234,19 +234,20 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
   uint64_t lo = UINT64_MAX, hi = 0;
   std::vector<bool> row_unchanged(n);
   rows.reserve(fold.states().size());
-  for (const auto& [k, s] : fold.states()) {
-    lo = std::min(lo, s.offset);
-    hi = std::max(hi, s.offset);
-    if (s.deleted) {
-      rows.emplace_back(&s, -1);
+  // In key order: the target's statements then walk its key index in order.
+  for (const KeyState* s : fold.OrderedStates()) {
+    lo = std::min(lo, s->offset);
+    hi = std::max(hi, s->offset);
+    if (s->deleted) {
+      rows.emplace_back(s, -1);
       any_delete = true;
       continue;
     }
-    for (int i = 0; i < n; ++i) row_unchanged[i] = s.row.values(i).has_unchanged();
+    for (int i = 0; i < n; ++i) row_unchanged[i] = s->row.values(i).has_unchanged();
     auto [it, added] = groups.try_emplace(row_unchanged, static_cast<int>(groups.size()));
     if (added) group_sizes.push_back(0);
     ++group_sizes[it->second];
-    rows.emplace_back(&s, it->second);
+    rows.emplace_back(s, it->second);
   }
   std::string data;
   data.reserve(rows.size() * 64);
