@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace tidemark::json {
 namespace {
@@ -43,6 +45,19 @@ void AppendEscapedByte(std::string* out, uint8_t c) {
   out->push_back(kHex[c & 0xF]);
 }
 
+// True when none of the 8 bytes at p needs attention: all are in [0x20, 0x7F) and
+// none is '"' or '\\' (SWAR; a false "no" only sends the bytes through the slow path).
+inline bool PlainWord(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  const uint64_t high_or_del = (w | (w + kOnes)) & kHigh;  // >= 0x80, or 0x7F
+  return (below_space | high_or_del | has_zero(w ^ (0x22 * kOnes)) | has_zero(w ^ (0x5C * kOnes))) == 0;
+}
+
 // Escapes s into out; `strict` decides whether invalid UTF-8 fails or is escaped.
 absl::Status AppendStringImpl(std::string* out, std::string_view s, bool strict) {
   out->push_back('"');
@@ -50,6 +65,10 @@ absl::Status AppendStringImpl(std::string* out, std::string_view s, bool strict)
   size_t i = 0;
   const auto flush = [&](size_t end) { out->append(s.data() + run, end - run); };
   while (i < s.size()) {
+    if (i + 8 <= s.size() && PlainWord(s.data() + i)) {  // 8 bytes that need no escaping
+      i += 8;
+      continue;
+    }
     const uint8_t c = static_cast<uint8_t>(s[i]);
     if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       ++i;
@@ -277,6 +296,16 @@ void AppendTrustedString(std::string* out, std::string_view s) {
 
 absl::Status AppendMinified(std::string* out, std::string_view doc) {
   return Minifier(doc, out).Run();
+}
+
+void AppendInt(std::string* out, int64_t v) {
+  char buf[24];
+  out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof(buf), v).ptr - buf));
+}
+
+void AppendUint(std::string* out, uint64_t v) {
+  char buf[24];
+  out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof(buf), v).ptr - buf));
 }
 
 void AppendBase64(std::string* out, std::string_view bytes) {

@@ -6,6 +6,7 @@
 #define TIDEMARK_COMMON_JSON_WRITER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,11 @@ void AppendTrustedString(std::string* out, std::string_view s);
 // Nesting deeper than 1000 levels or any syntax error is kInvalidArgument naming
 // the byte offset.
 absl::Status AppendMinified(std::string* out, std::string_view doc);
+
+// Appends the decimal form of an integer (std::to_chars: no locale, no format
+// string to parse): the hot path of every number in the envelope.
+void AppendInt(std::string* out, int64_t v);
+void AppendUint(std::string* out, uint64_t v);
 
 // Standard base64 with padding (RFC 4648 §4), as Debezium's binary.handling.mode=bytes.
 void AppendBase64(std::string* out, std::string_view bytes);

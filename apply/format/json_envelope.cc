@@ -30,12 +30,14 @@ void Key(std::string* out, std::string_view key) {
 
 void Number(std::string* out, std::string_view key, uint64_t v) {
   Key(out, key);
-  fmt::format_to(std::back_inserter(*out), "{},", v);
+  json::AppendUint(out, v);
+  out->push_back(',');
 }
 
 void SignedNumber(std::string* out, std::string_view key, int64_t v) {
   Key(out, key);
-  fmt::format_to(std::back_inserter(*out), "{},", v);
+  json::AppendInt(out, v);
+  out->push_back(',');
 }
 
 void Str(std::string* out, std::string_view key, std::string_view v) {
@@ -147,7 +149,8 @@ bool IsKeyColumn(const v1::TableSchema& schema, int i) {
 }
 
 // Appends `row` as an object, or null when absent. Unchanged columns are left out
-// and their indexes recorded in `unchanged` (bitmap by column index).
+// and their indexes recorded in `unchanged` (bitmap by column index, sized on the
+// first unchanged column: empty when there is none).
 absl::Status AppendRow(std::string* out, std::string_view which, bool present, const v1::Row& row,
                        const v1::TableSchema& schema, std::vector<bool>* unchanged) {
   Key(out, which);
@@ -166,7 +169,8 @@ absl::Status AppendRow(std::string* out, std::string_view which, bool present, c
     const v1::Value& v = row.values(i);
     if (row.key_only() && !IsKeyColumn(schema, i)) continue;
     if (v.has_unchanged()) {
-      (*unchanged)[i] = true;
+      if (unchanged->empty()) unchanged->resize(static_cast<size_t>(schema.columns_size()), false);
+      (*unchanged)[static_cast<size_t>(i)] = true;
       continue;
     }
     if (!first) out->push_back(',');
@@ -192,7 +196,7 @@ absl::Status AppendEnvelopeImpl(std::string* out, const v1::ChangeEvent& ev,
                                                   v1::Op_Name(ev.op())));
   }
   const bool truncate = ev.op() == v1::OP_TRUNCATE;
-  std::vector<bool> unchanged(schema.columns_size(), false);
+  std::vector<bool> unchanged;  // allocated only for an event with unchanged columns
   out->push_back('{');
   TM_RETURN_IF_ERROR(AppendRow(out, "before", !truncate && ev.has_before(), ev.before(), schema,
                                &unchanged));
@@ -213,8 +217,11 @@ absl::Status AppendEnvelopeImpl(std::string* out, const v1::ChangeEvent& ev,
   Str(out, "op", op);
   SignedNumber(out, "ts_ms", FloorDiv(ev.commit_time_micros(), 1000));
   SignedNumber(out, "ts_us", ev.commit_time_micros());
-  fmt::format_to(std::back_inserter(*out), "\"tidemark\":{{\"offset\":{},\"seq\":{}}}}}",
-                 journal_offset, ev.sequence());
+  out->append("\"tidemark\":{\"offset\":");
+  json::AppendUint(out, journal_offset);
+  out->append(",\"seq\":");
+  json::AppendUint(out, ev.sequence());
+  out->append("}}");
   return absl::OkStatus();
 }
 

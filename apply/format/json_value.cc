@@ -262,10 +262,10 @@ absl::Status AppendStyled(std::string* out, const v1::Value& v, Style style) {
       out->append(v.bool_value() ? "true" : "false");
       return absl::OkStatus();
     case V::kIntValue:
-      fmt::format_to(std::back_inserter(*out), "{}", v.int_value());
+      AppendInt(out, v.int_value());
       return absl::OkStatus();
     case V::kUintValue:
-      fmt::format_to(std::back_inserter(*out), "{}", v.uint_value());
+      AppendUint(out, v.uint_value());
       return absl::OkStatus();
     case V::kDecimalValue:
       return AppendString(out, v.decimal_value());

@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "absl/strings/escaping.h"
 #include "apply/format/json_value.h"
 #include "common/json_writer.h"
-#include "common/positions.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -135,8 +136,17 @@ absl::StatusOr<std::optional<std::string>> BuildKey(const v1::ChangeEvent& ev,
                                                     const v1::TableSchema& schema,
                                                     const std::vector<int>& key_indexes,
                                                     Format format) {
+  std::string out;
+  TM_ASSIGN_OR_RETURN(bool has_key, AppendKey(&out, ev, schema, key_indexes, format));
+  if (!has_key) return std::nullopt;
+  return out;
+}
+
+absl::StatusOr<bool> AppendKey(std::string* out, const v1::ChangeEvent& ev,
+                               const v1::TableSchema& schema, const std::vector<int>& key_indexes,
+                               Format format) {
   if (key_indexes.empty() || ev.op() == v1::OP_TRUNCATE || ev.op() == v1::OP_DDL) {
-    return std::nullopt;
+    return false;
   }
   const bool from_before = ev.op() == v1::OP_DELETE;
   const bool has = from_before ? ev.has_before() : ev.has_after();
@@ -146,7 +156,6 @@ absl::StatusOr<std::optional<std::string>> BuildKey(const v1::ChangeEvent& ev,
                                                   TableName(ev.table()), from_before ? "delete" : "change",
                                                   from_before ? "before" : "after"));
   }
-  v1::Row key_row;
   for (int i : key_indexes) {
     if (i >= row.values_size()) {
       return absl::InvalidArgumentError(
@@ -158,48 +167,60 @@ absl::StatusOr<std::optional<std::string>> BuildKey(const v1::ChangeEvent& ev,
           "table {}: key column {} is an unchanged TOAST value", TableName(ev.table()),
           schema.columns(i).name()));
     }
-    *key_row.add_values() = row.values(i);
   }
-  std::string out;
   if (format == Format::kProtobuf) {
-    key_row.SerializeToString(&out);
-    return out;
+    v1::Row key_row;
+    for (int i : key_indexes) *key_row.add_values() = row.values(i);
+    key_row.AppendToString(out);
+    return true;
   }
-  out.push_back('{');
+  out->push_back('{');
   for (size_t k = 0; k < key_indexes.size(); ++k) {
-    if (k > 0) out.push_back(',');
-    TM_RETURN_IF_ERROR(json::AppendString(&out, schema.columns(key_indexes[k]).name()));
-    out.push_back(':');
-    absl::Status s = json::AppendValue(&out, key_row.values(static_cast<int>(k)));
+    if (k > 0) out->push_back(',');
+    const int i = key_indexes[k];
+    TM_RETURN_IF_ERROR(json::AppendString(out, schema.columns(i).name()));
+    out->push_back(':');
+    absl::Status s = json::AppendValue(out, row.values(i));
     if (!s.ok()) {
       return absl::InvalidArgumentError(fmt::format("table {} key column {}: {}", TableName(ev.table()),
-                                                    schema.columns(key_indexes[k]).name(),
-                                                    s.message()));
+                                                    schema.columns(i).name(), s.message()));
     }
   }
-  out.push_back('}');
-  return out;
+  out->push_back('}');
+  return true;
 }
 
 std::string PositionNotation(const v1::SourcePosition& pos) {
+  std::string out;
+  AppendPositionNotation(&out, pos);
+  return out;
+}
+
+void AppendPositionNotation(std::string* out, const v1::SourcePosition& pos) {
   switch (pos.engine_case()) {
-    case v1::SourcePosition::kPg:
-      return FormatLsn(pos.pg().lsn() != 0 ? pos.pg().lsn() : pos.pg().commit_lsn());
+    case v1::SourcePosition::kPg: {
+      // FormatLsn's "%X/%X", without its allocation (one header per message).
+      const uint64_t lsn = pos.pg().lsn() != 0 ? pos.pg().lsn() : pos.pg().commit_lsn();
+      fmt::format_to(std::back_inserter(*out), "{:X}/{:X}", static_cast<uint32_t>(lsn >> 32),
+                     static_cast<uint32_t>(lsn));
+      return;
+    }
     case v1::SourcePosition::kMysql:
-      return fmt::format("{}:{}", pos.mysql().file(), pos.mysql().pos());
+      fmt::format_to(std::back_inserter(*out), "{}:{}", pos.mysql().file(), pos.mysql().pos());
+      return;
     case v1::SourcePosition::kMongo:
-      return absl::BytesToHexString(pos.mongo().resume_token());
+      out->append(absl::BytesToHexString(pos.mongo().resume_token()));
+      return;
     case v1::SourcePosition::ENGINE_NOT_SET:
       break;
   }
-  return "";
 }
 
 Headers MessageHeaders(const v1::SourcePosition& pos, uint64_t journal_offset,
                        std::string_view transaction_id) {
-  return {{"tidemark.position", PositionNotation(pos)},
-          {"tidemark.offset", std::to_string(journal_offset)},
-          {"tidemark.txid", std::string(transaction_id)}};
+  return {{std::string(kPositionHeader), PositionNotation(pos)},
+          {std::string(kOffsetHeader), std::to_string(journal_offset)},
+          {std::string(kTxidHeader), std::string(transaction_id)}};
 }
 
 std::string TxnMarkerKey(std::string_view txid) {

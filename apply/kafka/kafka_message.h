@@ -68,9 +68,20 @@ absl::StatusOr<std::optional<std::string>> BuildKey(const v1::ChangeEvent& ev,
                                                     const v1::TableSchema& schema,
                                                     const std::vector<int>& key_indexes,
                                                     Format format);
+// The same key appended to `out` (the sink's reusable buffer): true when `ev` has a
+// key, false (nothing appended) when it has none. On error `out` may hold a partial
+// key: the caller discards it.
+absl::StatusOr<bool> AppendKey(std::string* out, const v1::ChangeEvent& ev,
+                               const v1::TableSchema& schema, const std::vector<int>& key_indexes,
+                               Format format);
 
 // "16/B374D848" etc. (see above); "" when the position is empty.
 std::string PositionNotation(const v1::SourcePosition& pos);
+void AppendPositionNotation(std::string* out, const v1::SourcePosition& pos);
+
+inline constexpr std::string_view kPositionHeader = "tidemark.position";
+inline constexpr std::string_view kOffsetHeader = "tidemark.offset";
+inline constexpr std::string_view kTxidHeader = "tidemark.txid";
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 // The three headers above, in that order.

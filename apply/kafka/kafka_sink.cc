@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "apply/kafka/kafka_admin.h"
 #include "apply/kafka/kafka_errors.h"
 #include "common/status_macros.h"
@@ -112,6 +114,7 @@ void KafkaSink::StopProducer() {
   rd_kafka_flush(rk_, 1000);
   for (auto& [name, rkt] : topic_handles_) rd_kafka_topic_destroy(rkt);
   topic_handles_.clear();
+  route_ = Route();
   rd_kafka_destroy(rk_);
   rk_ = nullptr;
 }
@@ -183,21 +186,24 @@ absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
     case v1::JournalEntry::kSchema: {
       const v1::TableSchema& s = entry.schema();
       schemas_.Remember(s);
+      route_ = Route();
       return absl::OkStatus();
     }
     case v1::JournalEntry::kBegin: {
       if (options_.transaction_topic.empty()) return absl::OkStatus();
       const v1::TxnBegin& b = entry.begin();
+      TM_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, Topic(options_.transaction_topic));
+      key_ = TxnMarkerKey(b.transaction_id());
       value_ = TxnBeginValue(b);
-      return Produce(options_.transaction_topic, TxnMarkerKey(b.transaction_id()), &value_,
-                     MessageHeaders(b.position(), offset, b.transaction_id()), offset);
+      return Produce(rkt, &key_, &value_, b.position(), offset, b.transaction_id());
     }
     case v1::JournalEntry::kCommit: {
       if (options_.transaction_topic.empty()) return absl::OkStatus();
       const v1::TxnCommit& c = entry.commit();
+      TM_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, Topic(options_.transaction_topic));
+      key_ = TxnMarkerKey(c.transaction_id());
       value_ = TxnEndValue(c);
-      return Produce(options_.transaction_topic, TxnMarkerKey(c.transaction_id()), &value_,
-                     MessageHeaders(c.position(), offset, c.transaction_id()), offset);
+      return Produce(rkt, &key_, &value_, c.position(), offset, c.transaction_id());
     }
     default:
       return absl::OkStatus();
@@ -207,38 +213,46 @@ absl::Status KafkaSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entr
 absl::Status KafkaSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
   if (ev.op() == v1::OP_DDL) return absl::OkStatus();
   TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
-  const std::string table_key = TableKey(ev.table());
-  auto it = tables_.find(table_key);
-  if (it == tables_.end()) {
-    TableInfo info;
-    TM_ASSIGN_OR_RETURN(info.topic, ExpandTopic(options_.topic_template, options_.pipeline, ev.table()));
-    it = tables_.emplace(table_key, std::move(info)).first;
-  }
-  TableInfo& info = it->second;
-  auto ki = info.key_indexes.find(ev.schema_version());
-  if (ki == info.key_indexes.end()) {
-    std::vector<std::string> configured;
-    const std::string short_name =
-        fmt::format("{}.{}", ev.table().schema().empty() ? ev.table().database() : ev.table().schema(),
-                    ev.table().table());
-    for (const std::string& name : {short_name, table_key}) {
-      auto c = options_.key_columns.find(name);
-      if (c != options_.key_columns.end()) configured = c->second;
+  if (schema != route_.schema) {
+    route_ = Route();
+    const std::string table_key = TableKey(ev.table());
+    auto it = tables_.find(table_key);
+    if (it == tables_.end()) {
+      TableInfo info;
+      TM_ASSIGN_OR_RETURN(info.topic,
+                          ExpandTopic(options_.topic_template, options_.pipeline, ev.table()));
+      it = tables_.emplace(table_key, std::move(info)).first;
     }
-    TM_ASSIGN_OR_RETURN(std::vector<int> idx, KeyColumnIndexes(*schema, configured));
-    ki = info.key_indexes.emplace(ev.schema_version(), std::move(idx)).first;
+    TableInfo& info = it->second;
+    auto ki = info.key_indexes.find(ev.schema_version());
+    if (ki == info.key_indexes.end()) {
+      std::vector<std::string> configured;
+      const std::string short_name = fmt::format(
+          "{}.{}", ev.table().schema().empty() ? ev.table().database() : ev.table().schema(),
+          ev.table().table());
+      for (const std::string& name : {short_name, table_key}) {
+        auto c = options_.key_columns.find(name);
+        if (c != options_.key_columns.end()) configured = c->second;
+      }
+      TM_ASSIGN_OR_RETURN(std::vector<int> idx, KeyColumnIndexes(*schema, configured));
+      ki = info.key_indexes.emplace(ev.schema_version(), std::move(idx)).first;
+    }
+    TM_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, Topic(info.topic));
+    route_ = Route{schema, &ki->second, rkt};
   }
-  TM_ASSIGN_OR_RETURN(std::optional<std::string> key, BuildKey(ev, *schema, ki->second, options_.format));
+  key_.clear();
+  TM_ASSIGN_OR_RETURN(const bool has_key,
+                      AppendKey(&key_, ev, *schema, *route_.key_indexes, options_.format));
+  const std::string* key = has_key ? &key_ : nullptr;
   value_.clear();
   if (options_.format == Format::kJson) {
     TM_RETURN_IF_ERROR(AppendEnvelopeJson(&value_, ev, *schema, offset, options_.envelope));
   } else {
     ev.SerializeToString(&value_);
   }
-  const Headers headers = MessageHeaders(ev.position(), offset, ev.transaction_id());
-  TM_RETURN_IF_ERROR(Produce(info.topic, key, &value_, headers, offset));
-  if (ev.op() == v1::OP_DELETE && options_.tombstones && key.has_value()) {
-    TM_RETURN_IF_ERROR(Produce(info.topic, key, nullptr, headers, offset));
+  TM_RETURN_IF_ERROR(Produce(route_.rkt, key, &value_, ev.position(), offset, ev.transaction_id()));
+  if (ev.op() == v1::OP_DELETE && options_.tombstones && has_key) {
+    TM_RETURN_IF_ERROR(Produce(route_.rkt, key, nullptr, ev.position(), offset, ev.transaction_id()));
   }
   return absl::OkStatus();
 }
@@ -255,32 +269,40 @@ absl::Status KafkaSink::EnsureTopic(const std::string& topic) {
   return absl::OkStatus();
 }
 
-rd_kafka_topic_t* KafkaSink::TopicHandle(const std::string& topic) {
-  auto it = topic_handles_.find(topic);
-  if (it == topic_handles_.end()) {
-    it = topic_handles_.emplace(topic, rd_kafka_topic_new(rk_, topic.c_str(), nullptr)).first;
-  }
-  return it->second;
-}
-
-absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<std::string>& key,
-                                const std::string* value, const Headers& headers, uint64_t offset) {
+absl::StatusOr<rd_kafka_topic_t*> KafkaSink::Topic(const std::string& topic) {
   TM_RETURN_IF_ERROR(EnsureTopic(topic));
-  rd_kafka_topic_t* rkt = TopicHandle(topic);
+  auto it = topic_handles_.find(topic);
+  if (it != topic_handles_.end()) return it->second;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
   if (rkt == nullptr) {
     return KafkaStatus(rd_kafka_last_error(), fmt::format("kafka sink {}: topic {}", options_.name, topic),
                        rd_kafka_err2str(rd_kafka_last_error()));
   }
+  topic_handles_.emplace(topic, rkt);
+  return rkt;
+}
+
+absl::Status KafkaSink::Produce(rd_kafka_topic_t* rkt, const std::string* key,
+                                const std::string* value, const v1::SourcePosition& position,
+                                uint64_t offset, std::string_view transaction_id) {
+  position_.clear();
+  AppendPositionNotation(&position_, position);
+  char offset_text[24];
+  const size_t offset_len = static_cast<size_t>(
+      std::to_chars(offset_text, offset_text + sizeof(offset_text), offset).ptr - offset_text);
   void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
   const size_t key_len = key ? key->size() : 0;
   void* value_ptr = value ? const_cast<char*>(value->data()) : nullptr;
   const size_t value_len = value ? value->size() : 0;
+  auto header = [](rd_kafka_headers_t* hdrs, std::string_view name, std::string_view v) {
+    rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), v.data(),
+                        static_cast<ssize_t>(v.size()));
+  };
   while (true) {
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
-    for (const auto& [name, v] : headers) {
-      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), v.data(),
-                          static_cast<ssize_t>(v.size()));
-    }
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(3);
+    header(hdrs, kPositionHeader, position_);
+    header(hdrs, kOffsetHeader, std::string_view(offset_text, offset_len));
+    header(hdrs, kTxidHeader, transaction_id);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_VALUE(value_ptr, value_len),
@@ -290,7 +312,8 @@ absl::Status KafkaSink::Produce(const std::string& topic, const std::optional<st
     rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       return KafkaStatus(err, fmt::format("kafka sink {}: produce to topic {} key {}", options_.name,
-                                          topic, key ? ShowKey(key->data(), key->size()) : "null"));
+                                          rd_kafka_topic_name(rkt),
+                                          key ? ShowKey(key->data(), key->size()) : "null"));
     }
     rd_kafka_poll(rk_, kPollMs);  // the local queue is full: let deliveries drain it
     TM_RETURN_IF_ERROR(Failure());

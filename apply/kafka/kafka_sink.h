@@ -42,6 +42,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -118,9 +119,15 @@ class KafkaSink : public Sink {
   void StopProducer();
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
   absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
-  absl::Status Produce(const std::string& topic, const std::optional<std::string>& key,
-                       const std::string* value, const Headers& headers, uint64_t offset);
-  rd_kafka_topic_t* TopicHandle(const std::string& topic);
+  // Produces one message with the three headers of kafka_message.h (no copy of them
+  // is made here: they are rendered straight into librdkafka's header list). `key`
+  // and `value` may be null.
+  absl::Status Produce(rd_kafka_topic_t* rkt, const std::string* key, const std::string* value,
+                       const v1::SourcePosition& position, uint64_t offset,
+                       std::string_view transaction_id);
+  // The handle of `topic` on the current producer (created, with the topic itself
+  // when create_topics, on first use).
+  absl::StatusOr<rd_kafka_topic_t*> Topic(const std::string& topic);
   // Moves the checkpoint over the entries whose messages are all delivered.
   void AdvanceDelivered();
   absl::Status EnsureTopic(const std::string& topic);
@@ -131,6 +138,14 @@ class KafkaSink : public Sink {
   struct TableInfo {
     std::string topic;
     std::map<uint32_t, std::vector<int>> key_indexes;  // by schema version
+  };
+  // Where the events of the table version written last go: events come in runs of
+  // one table, so the per-event lookups are a pointer comparison. Reset when a
+  // schema record arrives and when the producer (and its topic handles) is replaced.
+  struct Route {
+    const v1::TableSchema* schema = nullptr;  // owned by schemas_
+    const std::vector<int>* key_indexes = nullptr;  // in tables_
+    rd_kafka_topic_t* rkt = nullptr;  // in topic_handles_
   };
 
   KafkaSinkOptions options_;
@@ -144,7 +159,10 @@ class KafkaSink : public Sink {
   SchemaCache schemas_;  // this sink's schema records, else the registry
   std::map<std::string, TableInfo> tables_;  // by TableKey
   std::set<std::string> topics_ready_;       // created or found (create_topics)
-  std::string value_;                        // scratch buffer
+  std::string value_;                        // scratch buffers, reused per message
+  std::string key_;
+  std::string position_;
+  Route route_;
   std::map<std::string, rd_kafka_topic_t*> topic_handles_;  // of the current producer
   // Entries handed to the producer and not yet behind the checkpoint, from journal
   // offset pending_first_ on: each one's count of undelivered messages. The delivery

@@ -1,11 +1,13 @@
 // Every Value kind as JSON, with edge values (DESIGN.md §4, apply/format/json_value.h).
 #include "apply/format/json_value.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "common/json_writer.h"
 #include "apply/format/temporal.h"
@@ -117,6 +119,27 @@ TEST(JsonValue, TextEscaping) {
   EXPECT_EQ(J(Text("héllo €𝄞 日本")), "\"héllo €𝄞 日本\"");  // UTF-8 passes through
   EXPECT_EQ(J(Text("a\u2028b\u2029c")), R"("a\u2028b\u2029c")");
   EXPECT_EQ(J(Text("</script>")), "\"</script>\"");
+}
+
+// AppendString skips 8 plain bytes at a time: every byte that needs escaping or
+// checking must still be found at every position of such a word.
+TEST(JsonValue, TextEscapingAtEveryPositionOfALongString) {
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz 0123456789~!";
+  const std::pair<std::string, std::string> specials[] = {
+      {"\"", R"(\")"}, {"\\", R"(\\)"}, {"\n", R"(\n)"}, {std::string(1, '\0'), R"(\u0000)"},
+      {"\x1f", R"(\u001f)"}, {"\x7f", R"(\u007f)"}, {"é", "é"}, {"\u2028", R"(\u2028)"}};
+  for (const auto& [raw, escaped] : specials) {
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      const std::string text = plain.substr(0, at) + raw + plain.substr(at);
+      EXPECT_EQ(J(Text(text)), "\"" + plain.substr(0, at) + escaped + plain.substr(at) + "\"")
+          << "special " << escaped << " at " << at;
+    }
+  }
+  EXPECT_EQ(J(Text(plain)), "\"" + plain + "\"");
+  for (size_t at = 0; at < plain.size(); ++at) {  // invalid UTF-8 is found anywhere
+    const std::string text = plain.substr(0, at) + "\xff" + plain.substr(at);
+    EXPECT_EQ(Err(Text(text)), fmt::format("invalid UTF-8 at byte {} of {}", at, text.size()));
+  }
 }
 
 TEST(JsonValue, InvalidUtf8IsAnError) {
