@@ -11,12 +11,15 @@ void SchemaCache::Remember(const v1::TableSchema& schema) {
 }
 
 absl::StatusOr<const v1::TableSchema*> SchemaCache::For(const v1::ChangeEvent& ev) {
-  // Runs of events of one table version are the common case: no key string to build.
   const v1::TableId& t = ev.table();
-  if (last_ != nullptr && ev.schema_version() == last_version_ &&
-      t.table() == last_table_.table() && t.schema() == last_table_.schema() &&
-      t.database() == last_table_.database()) {
-    return last_;
+  for (size_t i = 0; i < recent_.size(); ++i) {
+    const Recent& r = recent_[i];
+    if (r.version == ev.schema_version() && r.table.table() == t.table() &&
+        r.table.schema() == t.schema() && r.table.database() == t.database()) {
+      const v1::TableSchema* found = r.schema;
+      if (i > 0) std::swap(recent_[i], recent_[i - 1]);  // frequent ones move to the front
+      return found;
+    }
   }
   auto key = std::make_pair(TableKey(t), ev.schema_version());
   auto it = schemas_.find(key);
@@ -29,10 +32,9 @@ absl::StatusOr<const v1::TableSchema*> SchemaCache::For(const v1::ChangeEvent& e
     TM_ASSIGN_OR_RETURN(v1::TableSchema schema, registry_->Get(t, ev.schema_version()));
     it = schemas_.emplace(std::move(key), std::move(schema)).first;
   }
-  last_ = &it->second;
-  last_table_ = t;
-  last_version_ = ev.schema_version();
-  return last_;
+  if (recent_.size() == kRecent) recent_.pop_back();
+  recent_.insert(recent_.begin(), Recent{&it->second, t, ev.schema_version()});
+  return &it->second;
 }
 
 }  // namespace tidemark

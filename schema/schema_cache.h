@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "schema/registry.h"
@@ -34,10 +35,16 @@ class SchemaCache {
  private:
   const SchemaRegistry* registry_;
   std::map<std::pair<std::string, uint32_t>, v1::TableSchema> schemas_;
-  // What For() returned last, and for which table id and version.
-  const v1::TableSchema* last_ = nullptr;
-  v1::TableId last_table_;
-  uint32_t last_version_ = 0;
+  // What For() returned lately, for which table id and version: events of a few
+  // tables interleave (one per table of a transaction), so a handful of entries
+  // spare most lookups their key string. Newest first.
+  struct Recent {
+    const v1::TableSchema* schema;
+    v1::TableId table;
+    uint32_t version;
+  };
+  static constexpr size_t kRecent = 8;
+  std::vector<Recent> recent_;
 };
 
 }  // namespace tidemark

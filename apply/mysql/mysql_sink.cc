@@ -34,6 +34,7 @@ void MysqlSink::Reset() {
   (void)worker_.Wait();  // a failed or abandoned batch: the checkpoint on the target says
   conn_.reset();
   folds_.clear();
+  fold_by_schema_.clear();
   pending_sql_.clear();
   tables_.clear();
   current_ = committed_;
@@ -126,9 +127,13 @@ absl::StatusOr<MysqlTable*> MysqlSink::TableFor(const v1::TableSchema& schema) {
 }
 
 absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
+  if (auto f = fold_by_schema_.find(&schema); f != fold_by_schema_.end()) return f->second;
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
-  if (it != folds_.end() && it->second.first == schema.version()) return &it->second.second;
+  if (it != folds_.end() && it->second.first == schema.version()) {
+    fold_by_schema_[&schema] = &it->second.second;
+    return &it->second.second;
+  }
   if (it != folds_.end()) {
     // A new schema version: commit what came before it (with its checkpoint), so
     // that DDL's implicit commit never splits a batch.
@@ -138,6 +143,7 @@ absl::StatusOr<TableFold*> MysqlSink::FoldFor(const v1::TableSchema& schema) {
   TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
   auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
   (void)added;
+  fold_by_schema_[&schema] = &slot->second.second;
   return &slot->second.second;
 }
 
@@ -201,6 +207,7 @@ std::unique_ptr<MysqlSink::Batch> MysqlSink::TakeBatch() {
   pending_sql_.clear();
   batch->folds = std::move(folds_);
   folds_.clear();
+  fold_by_schema_.clear();
   current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
   current_.set_reason("apply");
   batch->checkpoint = current_;

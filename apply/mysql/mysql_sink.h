@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "apply/db/change_fold.h"
 #include "apply/db/commit_worker.h"
 #include "apply/db/db_sink_options.h"
@@ -101,6 +102,9 @@ class MysqlSink : public Sink {
   std::vector<std::string> pending_sql_;
   std::map<std::pair<std::string, uint32_t>, std::unique_ptr<MysqlTable>> tables_;
   Folds folds_;
+  // The folds FoldFor returned, by schema (one SchemaCache address per table
+  // version); cleared whenever folds_ loses entries.
+  absl::flat_hash_map<const v1::TableSchema*, TableFold*> fold_by_schema_;
   size_t unsent_ = 0;             // entries written since the last batch was taken
   v1::Checkpoint in_flight_;      // the checkpoint of the batch on the commit thread
   CommitWorker worker_;  // last: destroyed (joined) before what its job uses

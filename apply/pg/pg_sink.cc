@@ -150,14 +150,13 @@ absl::StatusOr<PgTable*> PgSink::TableFor(const v1::TableSchema& schema) {
 }
 
 absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
-  // Consecutive events of one table and version: the common case, no key to build.
-  if (&schema == last_schema_) return last_fold_;
+  // A table version folded before in this batch: the common case, no key to build.
+  if (auto f = fold_by_schema_.find(&schema); f != fold_by_schema_.end()) return f->second;
   const std::string key = TableKey(schema.table());
   auto it = folds_.find(key);
   if (it != folds_.end() && it->second.first == schema.version()) {
-    last_schema_ = &schema;
-    last_fold_ = &it->second.second;
-    return last_fold_;
+    fold_by_schema_[&schema] = &it->second.second;
+    return &it->second.second;
   }
   if (it != folds_.end()) {
     // A new schema version: what the older one folded goes to the target first.
@@ -170,9 +169,8 @@ absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
   TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
   auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
   (void)added;
-  last_schema_ = &schema;
-  last_fold_ = &slot->second.second;
-  return last_fold_;
+  fold_by_schema_[&schema] = &slot->second.second;
+  return &slot->second.second;
 }
 
 absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {

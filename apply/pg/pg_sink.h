@@ -44,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "apply/db/change_fold.h"
 #include "apply/db/commit_worker.h"
 #include "apply/db/db_sink_options.h"
@@ -99,10 +100,7 @@ class PgSink : public Sink {
   // Collects the batch in flight when it is done (or, with `wait`, waits for it):
   // its checkpoint becomes committed_. Errors are the commit's.
   absl::Status Collect(bool wait);
-  void ForgetLastFold() {
-    last_schema_ = nullptr;
-    last_fold_ = nullptr;
-  }
+  void ForgetLastFold() { fold_by_schema_.clear(); }
 
   DbSinkOptions options_;
   const SchemaRegistry* registry_;
@@ -120,10 +118,10 @@ class PgSink : public Sink {
   Folds folds_;
   size_t unsent_ = 0;             // entries written since the last batch was taken
   v1::Checkpoint in_flight_;      // the checkpoint of the batch on the commit thread
-  // The fold FoldFor returned last and the schema (a SchemaCache entry, so one address
-  // per table version) it was for; cleared whenever folds_ loses entries.
-  const v1::TableSchema* last_schema_ = nullptr;
-  TableFold* last_fold_ = nullptr;
+  // The folds FoldFor returned, by schema (a SchemaCache entry, so one address per
+  // table version): events of a transaction's tables interleave. Cleared whenever
+  // folds_ loses entries.
+  absl::flat_hash_map<const v1::TableSchema*, TableFold*> fold_by_schema_;
   CommitWorker worker_;  // last: destroyed (joined) before what its job uses
 };
 
