@@ -1,5 +1,6 @@
 // The capture loop (DESIGN.md §1 Capture): pulls chunks from the Source, appends
-// them to the journal, and acknowledges to the source each commit once the journal
+// them to the journal (on the JournalAppender's thread, so that encoding the journal
+// overlaps decoding the source), and acknowledges to the source each commit once the journal
 // holds it durably (journal fsync → source acknowledge, never reordered). Also runs
 // journal retention against the sinks' applied offsets.
 #ifndef TIDEMARK_CAPTURE_CAPTURE_LOOP_H_
@@ -22,6 +23,8 @@ struct CaptureLoopOptions {
   absl::Duration retention_every = absl::Seconds(5);
 };
 
+class JournalAppender;
+
 class CaptureLoop {
  public:
   // `applied_by_all()` returns the lowest applied_end over all sinks (retention bound).
@@ -39,6 +42,12 @@ class CaptureLoop {
 
  private:
   absl::Status AcknowledgeDurable();
+  // The streaming loop of Run, feeding `appender`; returns once `stop` is set and every
+  // chunk taken from the source is appended, or on error.
+  absl::Status Stream(const std::atomic<bool>& stop, const std::function<absl::Status()>& health,
+                      JournalAppender* appender);
+  // Retention and the periodic progress log, when due.
+  absl::Status Housekeeping(absl::Time* next_retention, absl::Time* next_progress);
 
   CaptureLoopOptions options_;
   Source* source_;
