@@ -201,16 +201,18 @@ uint8_t BinlogParser::PostHeaderLength(uint8_t type, uint8_t fallback) const {
   return fallback;
 }
 
-absl::StatusOr<BinlogEvent> BinlogParser::Parse(std::string_view data, std::string_view where) {
-  return ParseImpl(data, where, true);
+absl::StatusOr<BinlogEvent> BinlogParser::Parse(std::string_view data, std::string_view where,
+                                                std::optional<uint32_t> crc32_of_data) {
+  return ParseImpl(data, where, crc32_of_data, true);
 }
 
 absl::StatusOr<BinlogEvent> BinlogParser::ParseWithoutChecksum(std::string_view data,
                                                                std::string_view where) {
-  return ParseImpl(data, where, false);
+  return ParseImpl(data, where, std::nullopt, false);
 }
 
 absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::string_view where,
+                                                    std::optional<uint32_t> crc32_of_data,
                                                     bool use_checksum) {
   TM_ASSIGN_OR_RETURN(EventHeader h, ParseEventHeader(data, where));
   // Error context, formatted into a stack buffer: this runs for every event.
@@ -248,8 +250,9 @@ absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::
     for (int i = 0; i < 4; ++i) {
       want |= static_cast<uint32_t>(static_cast<uint8_t>(data[data.size() - 4 + i])) << (8 * i);
     }
-    uint32_t got = static_cast<uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size() - 4)));
+    uint32_t got = crc32_of_data ? *crc32_of_data
+                                 : static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(data.data()),
+                                                               static_cast<uInt>(data.size() - 4)));
     if (want != got) {
       return absl::DataLossError(fmt::format(
           "{}: CRC32 mismatch (event says {:08x}, bytes give {:08x}) over {} bytes", ctx, want,

@@ -35,6 +35,7 @@
 #ifndef TIDEMARK_CAPTURE_MYSQL_BINLOG_PARSER_H_
 #define TIDEMARK_CAPTURE_MYSQL_BINLOG_PARSER_H_
 
+#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -62,8 +63,11 @@ class BinlogParser {
   // `data` is exactly one event; `where` names it in errors ("mariadb-bin.000001:1234").
   // Errors: kDataLoss for truncated or malformed bytes and checksum mismatches (with
   // byte offset), and for unknown event types without the ignorable flag.
-  // The returned event's views point into `data`.
-  absl::StatusOr<BinlogEvent> Parse(std::string_view data, std::string_view where);
+  // The returned event's views point into `data`. `crc32_of_data`, when given, is
+  // zlib crc32 of data[0, size - 4) computed beforehand (by the stream's reader thread,
+  // StreamCrc32): used instead of computing it here when the event carries a CRC32.
+  absl::StatusOr<BinlogEvent> Parse(std::string_view data, std::string_view where,
+                                    std::optional<uint32_t> crc32_of_data = std::nullopt);
 
   // Events inside a TRANSACTION_PAYLOAD have no checksum: parse them with this.
   absl::StatusOr<BinlogEvent> ParseWithoutChecksum(std::string_view data, std::string_view where);
@@ -74,6 +78,7 @@ class BinlogParser {
 
  private:
   absl::StatusOr<BinlogEvent> ParseImpl(std::string_view data, std::string_view where,
+                                        std::optional<uint32_t> crc32_of_data,
                                         bool use_checksum);
   uint8_t PostHeaderLength(uint8_t type, uint8_t fallback) const;
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <mariadb_rpl.h>
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include "capture/mysql/gtid_set.h"
 #include "common/status_macros.h"
@@ -102,6 +103,16 @@ void BinlogStream::ReaderLoop() {
       if (stop_) break;
     }
     unsigned long len = mysql_net_read_packet(m);
+    // An event packet (0x00 + header..checksum): its bytes are copied, and the CRC32 the
+    // parser verifies is computed, here before taking the lock and off the capture
+    // thread (the reader is the less loaded one).
+    RawEvent ev;
+    if (len != packet_error && len != static_cast<unsigned long>(-1) && len > 1 &&
+        m->net.read_pos[0] == 0x00) {
+      const unsigned char* data = m->net.read_pos + 1;
+      ev.bytes.assign(reinterpret_cast<const char*>(data), len - 1);
+      if (len - 1 >= 19 + 4) ev.crc32 = static_cast<uint32_t>(crc32(0, data, static_cast<uInt>(len - 1 - 4)));
+    }
     absl::MutexLock l(&mu_);
     if (stop_) break;
     if (len == packet_error || len == static_cast<unsigned long>(-1) || len == 0) {
@@ -147,13 +158,13 @@ void BinlogStream::ReaderLoop() {
       done_ = true;
       return;
     }
-    queue_.emplace_back(reinterpret_cast<const char*>(p + 1), len - 1);
+    queue_.push_back(std::move(ev));
     queued_bytes_ += len - 1;
   }
   done_ = true;
 }
 
-absl::Status BinlogStream::ReadBatch(absl::Duration wait, std::deque<std::string>* out) {
+absl::Status BinlogStream::ReadBatch(absl::Duration wait, std::deque<RawEvent>* out) {
   absl::MutexLock l(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || done_; };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
@@ -175,22 +186,22 @@ absl::Status BinlogStream::ReadBatch(absl::Duration wait, std::deque<std::string
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> BinlogStream::Read(absl::Duration wait) {
+absl::StatusOr<std::optional<RawEvent>> BinlogStream::Read(absl::Duration wait) {
   absl::MutexLock l(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || done_; };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
   if (!queue_.empty()) {
-    std::string ev = std::move(queue_.front());
+    RawEvent ev = std::move(queue_.front());
     queue_.pop_front();
-    queued_bytes_ -= ev.size();
-    bytes_ += ev.size();
-    return std::optional<std::string>(std::move(ev));
+    queued_bytes_ -= ev.bytes.size();
+    bytes_ += ev.bytes.size();
+    return std::optional<RawEvent>(std::move(ev));
   }
   if (done_) {
     if (!error_.ok()) return error_;
     return absl::UnavailableError("binlog stream closed");
   }
-  return std::optional<std::string>();
+  return std::optional<RawEvent>();
 }
 
 }  // namespace tidemark::mysql

@@ -26,6 +26,14 @@
 
 namespace tidemark::mysql {
 
+// One event as received (header..checksum), with zlib crc32 of bytes[0, size - 4)
+// computed on the reader thread (nullopt for events shorter than a header + 4), so
+// that the capture thread's parser only compares it (BinlogParser::Parse).
+struct RawEvent {
+  std::string bytes;
+  std::optional<uint32_t> crc32;
+};
+
 struct DumpStart {
   std::string file;      // empty with gtid: GTID dump
   uint64_t pos = 4;
@@ -46,11 +54,11 @@ class BinlogStream {
 
   // The next raw event, or nullopt when none arrived within `wait`. A failed
   // connection is returned once as an error (kUnavailable / kOutOfRange).
-  absl::StatusOr<std::optional<std::string>> Read(absl::Duration wait);
+  absl::StatusOr<std::optional<RawEvent>> Read(absl::Duration wait);
   // Every event queued now (waiting up to `wait` for the first), appended to `out` in
   // order: one lock per batch instead of one per event. OK with nothing appended on
   // timeout; a failed connection is an error once the queue is drained.
-  absl::Status ReadBatch(absl::Duration wait, std::deque<std::string>* out);
+  absl::Status ReadBatch(absl::Duration wait, std::deque<RawEvent>* out);
   // Total event bytes received.
   uint64_t bytes() const { return bytes_; }
   void Close();
@@ -65,7 +73,7 @@ class BinlogStream {
   void* rpl_ = nullptr;  // MARIADB_RPL*
   std::thread reader_;
   absl::Mutex mu_;
-  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<RawEvent> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

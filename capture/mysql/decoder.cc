@@ -99,7 +99,8 @@ std::string MysqlDecoder::Where(uint64_t log_pos) const {
   return fmt::format("{}:{}", file_.empty() ? "?" : file_, log_pos);
 }
 
-absl::Status MysqlDecoder::Decode(std::string_view raw, std::vector<v1::JournalEntry>* out) {
+absl::Status MysqlDecoder::Decode(std::string_view raw, std::vector<v1::JournalEntry>* out,
+                                  std::optional<uint32_t> crc32_of_raw) {
   // Name the event by its start (log_pos - length) when the header is readable; into a
   // stack buffer, as this runs for every event.
   uint64_t at = pos_;
@@ -115,14 +116,16 @@ absl::Status MysqlDecoder::Decode(std::string_view raw, std::vector<v1::JournalE
   ContextBuf where_buf;
   where_buf << (file_.empty() ? std::string_view("?") : std::string_view(file_)) << ":" << at;
   std::string_view where = where_buf.view();
-  TM_ASSIGN_OR_RETURN(BinlogEvent ev, parser_.Parse(raw, where));
-  std::vector<v1::JournalEntry> local;
-  TM_RETURN_IF_ERROR(DecodeEvent(ev, ev.header.log_pos, &local));
+  TM_ASSIGN_OR_RETURN(BinlogEvent ev, parser_.Parse(raw, where, crc32_of_raw));
+  const size_t before = out->size();
+  if (absl::Status st = DecodeEvent(ev, ev.header.log_pos, out); !st.ok()) {
+    out->resize(before);  // on error nothing is appended
+    return st;
+  }
   // Artificial events (the fake ROTATE a dump starts with) have log_pos 0.
   if (ev.header.log_pos != 0 && !std::holds_alternative<RotateEvent>(ev.body)) {
     pos_ = ev.header.log_pos;
   }
-  for (auto& e : local) out->push_back(std::move(e));
   return absl::OkStatus();
 }
 

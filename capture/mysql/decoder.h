@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -70,7 +71,9 @@ class MysqlDecoder {
   // kFailedPrecondition for schema that cannot be known or unsupported types,
   // kInvalidArgument for values that are not valid for their type; all say where
   // (file:pos, table, column).
-  absl::Status Decode(std::string_view raw, std::vector<v1::JournalEntry>* out);
+  // `crc32_of_raw`: see BinlogParser::Parse.
+  absl::Status Decode(std::string_view raw, std::vector<v1::JournalEntry>* out,
+                      std::optional<uint32_t> crc32_of_raw = std::nullopt);
 
   bool in_transaction() const { return in_txn_; }
   const std::string& file() const { return file_; }

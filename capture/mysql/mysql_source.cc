@@ -137,9 +137,9 @@ absl::StatusOr<EventChunk> MysqlSource::Next(absl::Duration max_wait) {
         continue;
       }
     }
-    std::string raw = std::move(pending_.front());
+    RawEvent raw = std::move(pending_.front());
     pending_.pop_front();
-    TM_RETURN_IF_ERROR(decoder_->Decode(raw, &chunk.entries));
+    TM_RETURN_IF_ERROR(decoder_->Decode(raw.bytes, &chunk.entries, raw.crc32));
     // The dump's first event is a ROTATE naming the start; the schema must be known
     // before the first TABLE_MAP.
     if (!schema_ready_) TM_RETURN_IF_ERROR(PrepareSchema({decoder_->file(), decoder_->pos()}));

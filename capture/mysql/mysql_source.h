@@ -77,7 +77,7 @@ class MysqlSource : public Source {
   MysqlSourceOptions options_;
   SchemaRegistry* schemas_;
   std::unique_ptr<BinlogStream> stream_;
-  std::deque<std::string> pending_;  // events read from the stream, not decoded yet
+  std::deque<RawEvent> pending_;  // events read from the stream, not decoded yet
   std::unique_ptr<MysqlDecoder> decoder_;
   std::unique_ptr<SchemaHistory> history_;
   SchemaState state_;                                  // at the decoder's position
