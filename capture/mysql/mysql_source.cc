@@ -127,6 +127,7 @@ absl::Status MysqlSource::Start(const v1::SourcePosition& from) {
 absl::StatusOr<EventChunk> MysqlSource::Next(absl::Duration max_wait) {
   if (!stream_) return absl::FailedPreconditionError("MysqlSource::Next before Start");
   EventChunk chunk;
+  chunk.entries.reserve(options_.chunk_events + 16);
   absl::Time deadline = absl::Now() + max_wait;
   while (chunk.entries.size() < options_.chunk_events) {
     if (pending_.empty()) {

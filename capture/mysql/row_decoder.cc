@@ -30,8 +30,11 @@ absl::StatusOr<v1::Row> DecodeImage(ByteReader& r, const RowsEvent& ev,
   }
   size_t n_present = 0;
   for (bool p : present) n_present += p;
-  TM_ASSIGN_OR_RETURN(std::vector<bool> nulls, ReadBitmap(r, n_present, "null_bitmap"));
+  // The null bitmap is read in place (no vector per row image).
+  TM_ASSIGN_OR_RETURN(std::string_view nulls, r.Bytes((n_present + 7) / 8, "null_bitmap"));
+  auto is_null_bit = [&nulls](size_t k) { return ((static_cast<uint8_t>(nulls[k / 8]) >> (k % 8)) & 1) != 0; };
   v1::Row row;
+  row.mutable_values()->Reserve(static_cast<int>(columns.size()));
   size_t k = 0, json_k = 0;
   bool missing = false;
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -45,7 +48,7 @@ absl::StatusOr<v1::Row> DecodeImage(ByteReader& r, const RowsEvent& ev,
       }
       continue;
     }
-    bool is_null = nulls[k++];
+    bool is_null = is_null_bit(k++);
     bool is_partial = false;
     if (columns[i].real_type == MYSQL_TYPE_JSON && ev.columns_present[i]) {
       is_partial = json_k < partial.size() && partial[json_k];
