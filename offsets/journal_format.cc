@@ -139,7 +139,12 @@ absl::Status VerifyCrc(const RecordHeader& header, std::string_view record) {
 
 absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header,
                                                std::string_view payload) {
-  std::string raw(header.raw_len, '\0');
+  // Reused per thread (a reader decodes record after record): a fresh buffer of a
+  // record's size would be page-faulted in anew each time. Big ones are not kept.
+  thread_local std::string raw;
+  constexpr size_t kKeepBytes = 16u << 20;
+  if (raw.capacity() > kKeepBytes && header.raw_len <= kKeepBytes) std::string().swap(raw);
+  raw.resize(header.raw_len);
   int n = LZ4_decompress_safe(payload.data(), raw.data(), static_cast<int>(payload.size()),
                               static_cast<int>(raw.size()));
   if (n < 0 || static_cast<uint32_t>(n) != header.raw_len) {

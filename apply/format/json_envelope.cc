@@ -85,28 +85,68 @@ struct SourceFields {
   bool snapshot;
 };
 
+// The parts of the "source" object that are the same for every event of a table
+// (version, connector, name; snapshot, db, schema/collection, table), rendered once
+// per run of events of one table: a sink renders event after event of one table.
+// Per thread (sinks format on their applier thread); keyed by every input.
+struct SourceConstants {
+  bool valid = false;
+  std::string connector, version, name, ctx_db;
+  bool has_table = false, snapshot = false;
+  std::string database, schema, table;
+  std::string head;  // "source":{"version":..,"connector":..,"name":..,
+  std::string tail;  // "snapshot":..,"db":..,["schema":..,]["collection":..,]"table":..,
+
+  bool Matches(std::string_view conn, const SourceFields& f, const EnvelopeContext& ctx) const {
+    if (!valid || conn != connector || ctx.version != version || ctx.name != name ||
+        ctx.db != ctx_db || f.snapshot != snapshot || (f.table != nullptr) != has_table) {
+      return false;
+    }
+    return f.table == nullptr || (f.table->table() == table && f.table->schema() == schema &&
+                                  f.table->database() == database);
+  }
+
+  void Render(std::string_view conn, const SourceFields& f, const EnvelopeContext& ctx) {
+    connector.assign(conn);
+    version = ctx.version;
+    name = ctx.name;
+    ctx_db = ctx.db;
+    snapshot = f.snapshot;
+    has_table = f.table != nullptr;
+    database = has_table ? f.table->database() : "";
+    schema = has_table ? f.table->schema() : "";
+    table = has_table ? f.table->table() : "";
+    head.assign("\"source\":{");
+    Str(&head, "version", ctx.version);
+    Str(&head, "connector", conn);
+    Str(&head, "name", ctx.name);
+    tail.clear();
+    Str(&tail, "snapshot", f.snapshot ? "true" : "false");
+    const std::string& db =
+        f.table != nullptr && !f.table->database().empty() ? f.table->database() : ctx.db;
+    Str(&tail, "db", db);
+    if (f.table != nullptr) {
+      if (conn == "postgresql") Str(&tail, "schema", f.table->schema());
+      if (conn == "mongodb") Str(&tail, "collection", f.table->table());
+      Str(&tail, "table", f.table->table());
+    }
+    valid = true;
+  }
+};
+
 // The "source" object, Debezium's per-connector block (see the header).
 void AppendSource(std::string* out, const SourceFields& f, const EnvelopeContext& ctx) {
   const std::string_view connector = ConnectorOf(*f.position, ctx);
-  out->append("\"source\":{");
-  Str(out, "version", ctx.version);
-  Str(out, "connector", connector);
-  Str(out, "name", ctx.name);
+  thread_local SourceConstants constants;
+  if (!constants.Matches(connector, f, ctx)) constants.Render(connector, f, ctx);
+  out->append(constants.head);
   if (f.commit_time_micros != 0) {
     SignedNumber(out, "ts_ms", FloorDiv(f.commit_time_micros, 1000));
     SignedNumber(out, "ts_us", f.commit_time_micros);
   } else {
     out->append("\"ts_ms\":null,");
   }
-  Str(out, "snapshot", f.snapshot ? "true" : "false");
-  const std::string& db =
-      f.table != nullptr && !f.table->database().empty() ? f.table->database() : ctx.db;
-  Str(out, "db", db);
-  if (f.table != nullptr) {
-    if (connector == "postgresql") Str(out, "schema", f.table->schema());
-    if (connector == "mongodb") Str(out, "collection", f.table->table());
-    Str(out, "table", f.table->table());
-  }
+  out->append(constants.tail);
   Key(out, "txId");
   if (f.transaction_id.empty()) {
     out->append("null,");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iterator>
 
 #include "absl/strings/escaping.h"
@@ -199,10 +200,16 @@ std::string PositionNotation(const v1::SourcePosition& pos) {
 void AppendPositionNotation(std::string* out, const v1::SourcePosition& pos) {
   switch (pos.engine_case()) {
     case v1::SourcePosition::kPg: {
-      // FormatLsn's "%X/%X", without its allocation (one header per message).
+      // FormatLsn's "%X/%X" without fmt or an allocation: one header per message.
       const uint64_t lsn = pos.pg().lsn() != 0 ? pos.pg().lsn() : pos.pg().commit_lsn();
-      fmt::format_to(std::back_inserter(*out), "{:X}/{:X}", static_cast<uint32_t>(lsn >> 32),
-                     static_cast<uint32_t>(lsn));
+      char buf[24];
+      char* p = std::to_chars(buf, buf + 8, static_cast<uint32_t>(lsn >> 32), 16).ptr;
+      *p++ = '/';
+      p = std::to_chars(p, p + 8, static_cast<uint32_t>(lsn), 16).ptr;
+      for (char* c = buf; c < p; ++c) {
+        if (*c >= 'a' && *c <= 'f') *c = static_cast<char>(*c - 'a' + 'A');
+      }
+      out->append(buf, static_cast<size_t>(p - buf));
       return;
     }
     case v1::SourcePosition::kMysql:
