@@ -244,10 +244,6 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
   if (entries.empty()) return next_offset();
   TM_RETURN_IF_ERROR(WaitForSpace());
 
-  v1::JournalBatch batch;
-  batch.mutable_entries()->Reserve(static_cast<int>(entries.size()));
-  for (auto& e : entries) *batch.add_entries() = std::move(e);
-
   uint64_t first;
   std::shared_ptr<Segment> active;
   uint64_t active_bytes;
@@ -258,7 +254,7 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
     active_bytes = active->bytes;
   }
   std::string rec;
-  TM_RETURN_IF_ERROR(jf::EncodeRecord(first, batch, &rec));
+  TM_RETURN_IF_ERROR(jf::EncodeRecord(first, entries, &rec));
   if (active_bytes > 0 && active_bytes + rec.size() > opts_.segment_bytes) {
     TM_ASSIGN_OR_RETURN(active, Roll());
     active_bytes = 0;
@@ -273,7 +269,7 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
                                     first + entries.size()));
   }
 
-  const uint32_t commit_end = jf::CommitEnd(batch);
+  const uint32_t commit_end = jf::CommitEnd(entries);
   absl::MutexLock l(&mu_);
   active->index.push_back(RecordInfo{.pos = active_bytes,
                                      .size = rec.size(),

@@ -2,7 +2,10 @@
 
 #include <lz4.h>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <charconv>
+#include <vector>
 
 #include "common/crc32c.h"
 #include "common/strings.h"
@@ -43,21 +46,74 @@ uint32_t CommitEnd(const v1::JournalBatch& batch) {
   return 0;
 }
 
+uint32_t CommitEnd(std::span<const v1::JournalEntry> entries) {
+  for (size_t i = entries.size(); i > 0; --i) {
+    if (entries[i - 1].has_commit()) return static_cast<uint32_t>(i);
+  }
+  return 0;
+}
+
+namespace {
+
+absl::Status TooLarge(size_t entries, size_t raw_size) {
+  return absl::InvalidArgumentError(fmt::format(
+      "journal: a record of {} entries serializes to {} bytes, over the limit of {} bytes; "
+      "append large transactions in smaller chunks",
+      entries, raw_size, kMaxRawBytes));
+}
+
+// Compresses `raw` (the serialized batch) into a record appended to `out`.
+absl::Status FinishRecord(uint64_t first_offset, uint32_t entry_count, uint32_t commit_end,
+                          const std::string& raw, std::string* out);
+
+}  // namespace
+
 absl::Status EncodeRecord(uint64_t first_offset, const v1::JournalBatch& batch, std::string* out) {
   if (batch.entries_size() == 0) {
     return absl::InvalidArgumentError("journal: cannot append an empty record");
   }
   size_t raw_size = batch.ByteSizeLong();
-  if (raw_size > kMaxRawBytes) {
-    return absl::InvalidArgumentError(fmt::format(
-        "journal: a record of {} entries serializes to {} bytes, over the limit of {} bytes; "
-        "append large transactions in smaller chunks",
-        batch.entries_size(), raw_size, kMaxRawBytes));
-  }
+  if (raw_size > kMaxRawBytes) return TooLarge(static_cast<size_t>(batch.entries_size()), raw_size);
   std::string raw;
   if (!batch.SerializeToString(&raw)) {
     return absl::InternalError("journal: failed to serialize a JournalBatch");
   }
+  return FinishRecord(first_offset, static_cast<uint32_t>(batch.entries_size()), CommitEnd(batch),
+                      raw, out);
+}
+
+absl::Status EncodeRecord(uint64_t first_offset, std::span<const v1::JournalEntry> entries,
+                          std::string* out) {
+  if (entries.empty()) return absl::InvalidArgumentError("journal: cannot append an empty record");
+  // JournalBatch's wire format: each entry as field 1, length-delimited, in order.
+  constexpr uint8_t kEntriesTag = (1 << 3) | 2;
+  std::vector<uint32_t> sizes(entries.size());
+  size_t raw_size = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const size_t n = entries[i].ByteSizeLong();  // caches the sizes for serialization
+    if (n > kMaxRawBytes) return TooLarge(entries.size(), n);
+    sizes[i] = static_cast<uint32_t>(n);
+    raw_size += 1 + google::protobuf::io::CodedOutputStream::VarintSize32(sizes[i]) + n;
+    if (raw_size > kMaxRawBytes) return TooLarge(entries.size(), raw_size);
+  }
+  std::string raw(raw_size, '\0');
+  uint8_t* p = reinterpret_cast<uint8_t*>(raw.data());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    *p++ = kEntriesTag;
+    p = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(sizes[i], p);
+    p = entries[i].SerializeWithCachedSizesToArray(p);
+  }
+  if (p != reinterpret_cast<uint8_t*>(raw.data()) + raw.size()) {
+    return absl::InternalError("journal: entries serialized to another size than computed");
+  }
+  return FinishRecord(first_offset, static_cast<uint32_t>(entries.size()), CommitEnd(entries), raw,
+                      out);
+}
+
+namespace {
+
+absl::Status FinishRecord(uint64_t first_offset, uint32_t entry_count, uint32_t commit_end,
+                          const std::string& raw, std::string* out) {
   const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
   const size_t start = out->size();
   out->resize(start + kHeaderSize + static_cast<size_t>(bound));
@@ -76,11 +132,13 @@ absl::Status EncodeRecord(uint64_t first_offset, const v1::JournalBatch& batch, 
   PutU32(rec + kPayloadLenAt, static_cast<uint32_t>(n));
   PutU32(rec + kRawLenAt, static_cast<uint32_t>(raw.size()));
   PutU64(rec + kFirstOffsetAt, first_offset);
-  PutU32(rec + kEntryCountAt, static_cast<uint32_t>(batch.entries_size()));
-  PutU32(rec + kCommitEndAt, CommitEnd(batch));
+  PutU32(rec + kEntryCountAt, entry_count);
+  PutU32(rec + kCommitEndAt, commit_end);
   PutU32(rec + kCrcAt, RecordCrc(std::string_view(rec, kHeaderSize + static_cast<size_t>(n))));
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::StatusOr<RecordHeader> DecodeHeader(std::string_view bytes) {
   if (bytes.size() < kHeaderSize) {

@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -76,6 +77,11 @@ uint32_t CommitEnd(const v1::JournalBatch& batch);
 // Appends one record holding `batch` (non-empty) at `first_offset` to `out`.
 // kInvalidArgument when the batch is empty or larger than kMaxRawBytes.
 absl::Status EncodeRecord(uint64_t first_offset, const v1::JournalBatch& batch, std::string* out);
+// The same record for a JournalBatch of `entries` (byte for byte what the overload
+// above writes), serialized straight from the entries without building the batch.
+absl::Status EncodeRecord(uint64_t first_offset, std::span<const v1::JournalEntry> entries,
+                          std::string* out);
+uint32_t CommitEnd(std::span<const v1::JournalEntry> entries);
 
 // Parses the first kHeaderSize bytes of `bytes` and checks magic, version, flags and
 // lengths; not the CRC. kDataLoss says what is wrong (no location: callers add it).

@@ -281,5 +281,38 @@ TEST(JournalTest, CloseStopsReadersAndAppends) {
   (*j)->Close();  // idempotent
 }
 
+TEST(JournalFormatTest, EncodingFromEntriesEqualsEncodingTheBatch) {
+  // Entries of every size class (1- and 2-byte length varints, a 3-byte one) and kind.
+  std::vector<v1::JournalEntry> entries = Txn("tx", 3);
+  entries.push_back(Heartbeat(7));
+  v1::JournalEntry big = Event("big", 1);
+  big.mutable_event()->set_ddl(std::string(20000, 'x'));
+  entries.push_back(big);
+  entries.push_back(v1::JournalEntry());  // empty entry: zero-length message
+  entries.push_back(Commit("tx2", 1));
+  entries.push_back(Event("after-commit", 0));
+  v1::JournalBatch batch;
+  for (const auto& e : entries) *batch.add_entries() = e;
+  std::string from_batch, from_entries;
+  ASSERT_TRUE(journal_format::EncodeRecord(42, batch, &from_batch).ok());
+  ASSERT_TRUE(journal_format::EncodeRecord(42, entries, &from_entries).ok());
+  EXPECT_EQ(from_entries, from_batch);
+  EXPECT_EQ(journal_format::CommitEnd(entries), journal_format::CommitEnd(batch));
+  EXPECT_EQ(journal_format::CommitEnd(entries), entries.size() - 1);
+  // And it decodes to the same entries.
+  auto h = journal_format::DecodeHeader(from_entries);
+  ASSERT_TRUE(h.ok()) << h.status();
+  auto decoded = journal_format::DecodePayload(
+      *h, std::string_view(from_entries).substr(journal_format::kHeaderSize));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->entries_size(), static_cast<int>(entries.size()));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(decoded->entries(static_cast<int>(i)).SerializeAsString(), entries[i].SerializeAsString());
+  }
+  std::string empty;
+  EXPECT_EQ(journal_format::EncodeRecord(0, std::span<const v1::JournalEntry>(), &empty).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace tidemark
