@@ -159,6 +159,7 @@ absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::LoadCheckpoint() {
     StopProducer();
     TM_RETURN_IF_ERROR(StartProducer());
   }
+  last_saved_.reset();
   return checkpoint_.Load();
 }
 
@@ -338,14 +339,26 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
   }
   TM_RETURN_IF_ERROR(Failure());
   AdvanceDelivered();
-  return checkpoint_.Save();
+  return SaveCheckpoint();
 }
 
 absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::Progress() {
   rd_kafka_poll(rk_, 0);  // serve delivery reports
   TM_RETURN_IF_ERROR(Failure());
   AdvanceDelivered();
-  return checkpoint_.Save();
+  const bool in_flight = !undelivered_.empty();
+  if (last_saved_.has_value() && in_flight &&
+      absl::Now() - last_save_time_ < options_.checkpoint_interval) {
+    return last_saved_;
+  }
+  return SaveCheckpoint();
+}
+
+absl::StatusOr<v1::Checkpoint> KafkaSink::SaveCheckpoint() {
+  TM_ASSIGN_OR_RETURN(v1::Checkpoint cp, checkpoint_.Save());
+  last_saved_ = cp;
+  last_save_time_ = absl::Now();
+  return cp;
 }
 
 void KafkaSink::AdvanceDelivered() {

@@ -19,7 +19,8 @@
 // waits until every message produced so far has its delivery report; only when all
 // succeeded does it save the checkpoint {offset of the newest entry written,
 // position of the newest commit} in the CheckpointStore. So the checkpoint never
-// passes an undelivered message. Retriable broker errors are retried inside
+// passes an undelivered message. Between barriers, Progress() saves the delivered
+// prefix at most every checkpoint_interval (1 s) while messages are in flight. Retriable broker errors are retried inside
 // librdkafka (the idempotent producer keeps the order per partition). A failed
 // delivery report or a fatal producer error (rd_kafka_fatal_error) makes Write or
 // Flush return an error naming the topic, the key and the broker's reason, with the
@@ -73,6 +74,12 @@ struct KafkaSinkOptions {
   int replication_factor = -1;  // for created topics; -1: broker default
   std::string transaction_topic;  // empty: no transaction markers
   EnvelopeContext envelope;       // for the json format
+  // Progress() saves the checkpoint (a file write and fsync) at most this often
+  // while messages are still in flight; when everything produced is delivered it
+  // saves at once, and Flush() always does. The applier calls Progress() every
+  // batch_events entries: saving each time would cost a fsync per few thousand
+  // messages. A crash replays at most this much more (at-least-once).
+  absl::Duration checkpoint_interval = absl::Seconds(1);
   // Flush gives up (kUnavailable, retried by the applier from the checkpoint) when
   // messages are still undelivered after this long.
   absl::Duration flush_timeout = absl::Minutes(5);
@@ -105,8 +112,10 @@ class KafkaSink : public Sink {
   absl::Status Write(const JournalBatch& batch) override;
   // Waits for every delivery report, then saves and returns the checkpoint.
   absl::StatusOr<v1::Checkpoint> Flush() override;
-  // Serves the delivery reports that arrived and saves the checkpoint up to the
+  // Serves the delivery reports that arrived and moves the checkpoint up to the
   // newest offset whose messages, and all before it, are delivered; no waiting.
+  // Saves it when checkpoint_interval has passed since the last save or nothing is
+  // in flight, and returns the checkpoint saved last (so never one not yet saved).
   absl::StatusOr<std::optional<v1::Checkpoint>> Progress() override;
 
   uint64_t messages_produced() const { return produced_; }
@@ -128,6 +137,8 @@ class KafkaSink : public Sink {
   // The handle of `topic` on the current producer (created, with the topic itself
   // when create_topics, on first use).
   absl::StatusOr<rd_kafka_topic_t*> Topic(const std::string& topic);
+  // checkpoint_.Save(), remembering what and when.
+  absl::StatusOr<v1::Checkpoint> SaveCheckpoint();
   // Moves the checkpoint over the entries whose messages are all delivered.
   void AdvanceDelivered();
   absl::Status EnsureTopic(const std::string& topic);
@@ -171,6 +182,8 @@ class KafkaSink : public Sink {
   std::deque<uint32_t> undelivered_;
   uint64_t pending_first_ = 0;
   std::deque<std::pair<uint64_t, v1::SourcePosition>> commit_positions_;
+  std::optional<v1::Checkpoint> last_saved_;  // what Progress()/Flush() saved last
+  absl::Time last_save_time_ = absl::InfinitePast();
 };
 
 }  // namespace tidemark::kafka

@@ -43,6 +43,7 @@ KafkaSinkOptions Options(const MockCluster& c) {
   o.envelope.connector = "postgresql";
   o.envelope.name = "p";
   o.properties["log_level"] = "2";
+  o.checkpoint_interval = absl::ZeroDuration();  // these tests check every Progress() save
   return o;
 }
 
@@ -188,6 +189,42 @@ TEST(KafkaSink, ProgressCheckpointsOnlyTheDeliveredPrefix) {
   EXPECT_EQ((*progress)->offset(), 7u);
   EXPECT_EQ((*progress)->position().pg().end_lsn(), 0x16B374DA00u) << "the second commit's position";
   EXPECT_EQ((*store.Load("events"))->offset(), 7u);
+}
+
+// With a checkpoint_interval, Progress() does not save while messages are in flight
+// and the interval has not passed: it returns the checkpoint saved last, never one
+// that is not in the store. With nothing in flight it saves at once.
+TEST(KafkaSink, ProgressSavesAtMostEveryIntervalWhileMessagesAreInFlight) {
+  MockCluster cluster;
+  cluster.CreateTopic(kTopic, 4);
+  CheckpointStore store(TempDir());
+  KafkaSinkOptions o = Options(cluster);
+  o.checkpoint_interval = absl::Hours(1);
+  auto sink = KafkaSink::Open(o, nullptr, &store);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
+  ASSERT_TRUE((*sink)->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("7"), Change(v1::OP_INSERT, 1, "a", 1),
+                                       ktest::Commit("7", 1)})).ok());
+  auto cp = (*sink)->Flush();
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  ASSERT_EQ(cp->offset(), 3u);
+  cluster.BrokerDown(1);
+  ASSERT_TRUE((*sink)->Write(Batch(4, {ktest::Begin("8"), Change(v1::OP_INSERT, 2, "b", 2),
+                                       ktest::Commit("8", 2)})).ok());
+  auto progress = (*sink)->Progress();  // offset 4 is delivered (no message), 5 is not
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  ASSERT_TRUE(progress->has_value());
+  EXPECT_EQ((*progress)->offset(), 3u) << "not the saved checkpoint";
+  EXPECT_EQ((*store.Load("events"))->offset(), 3u) << "saved within the interval";
+  cluster.BrokerUp(1);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while ((*progress)->offset() < 6 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // delivery reports arrive on librdkafka's schedule
+    progress = (*sink)->Progress();
+    ASSERT_TRUE(progress.ok()) << progress.status();
+  }
+  EXPECT_EQ((*progress)->offset(), 6u) << "nothing in flight: saved at once";
+  EXPECT_EQ((*store.Load("events"))->offset(), 6u);
 }
 
 TEST(KafkaSink, InjectedBrokerErrorsAreRetriedWithoutLossDuplicatesOrReordering) {
