@@ -1,9 +1,7 @@
 #include "apply/pg/pg_sink.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
-#include "absl/time/clock.h"
 #include "apply/db/target_check.h"
 #include "apply/pg/pg_exec.h"
 #include "common/status_macros.h"
@@ -19,16 +17,6 @@ constexpr char kCheckpointDdl[] =
     "CREATE TABLE IF NOT EXISTS tidemark.checkpoints ("
     "sink text PRIMARY KEY, journal_offset bigint NOT NULL, source_position bytea, "
     "checkpoint bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())";
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 absl::StatusOr<std::string> Unhex(std::string_view text) {
   if (text.substr(0, 2) == "\\x") text.remove_prefix(2);
@@ -49,27 +37,10 @@ absl::StatusOr<std::string> Unhex(std::string_view text) {
 
 }  // namespace
 
-PgSink::PgSink(DbSinkOptions options, const SchemaRegistry* registry)
-    : options_(std::move(options)), registry_(registry), schemas_(registry) {
-  committed_.set_sink(options_.name);
-  current_ = committed_;
-}
-
-void PgSink::Reset() {
-  (void)worker_.Wait();  // a failed or abandoned batch: the checkpoint on the target says
+void PgSink::Disconnect() {
   conn_.reset();
   in_transaction_ = false;
-  folds_.clear();
-  ForgetLastFold();
   tables_.clear();
-  current_ = committed_;
-  dirty_ = false;
-  unsent_ = 0;
-}
-
-absl::Status PgSink::Fail(absl::Status s) {
-  Reset();
-  return s;
 }
 
 absl::Status PgSink::Connect() {
@@ -82,28 +53,19 @@ absl::Status PgSink::Connect() {
   return Exec(conn_.get(), kCheckpointDdl, "create tidemark.checkpoints").status();
 }
 
-absl::StatusOr<std::optional<v1::Checkpoint>> PgSink::LoadCheckpoint() {
-  Reset();
-  if (absl::Status s = Connect(); !s.ok()) return Fail(s);
-  auto r = conn_->ExecParams("SELECT checkpoint FROM tidemark.checkpoints WHERE sink = $1",
-                             {options_.checkpoint_key()}, "read the checkpoint");
-  if (!r.ok()) return Fail(r.status());
-  loaded_ = true;
-  committed_ = v1::Checkpoint();
-  committed_.set_sink(options_.name);
-  std::optional<v1::Checkpoint> out;
-  if (PQntuples(r->get()) == 1) {
-    auto bytes = Unhex(PgValue(*r, 0, 0));
-    if (!bytes.ok() || !committed_.ParseFromString(*bytes)) {
-      return Fail(absl::DataLossError(fmt::format(
-          "sink {}: the checkpoint row '{}' in tidemark.checkpoints does not parse; delete it to "
-          "start over (the sink then replays the whole journal)",
-          options_.name, options_.checkpoint_key())));
-    }
-    out = committed_;
+absl::StatusOr<std::optional<std::string>> PgSink::ReadCheckpoint() {
+  TM_ASSIGN_OR_RETURN(PgResult r,
+                      conn_->ExecParams("SELECT checkpoint FROM tidemark.checkpoints WHERE sink = $1",
+                                        {options_.checkpoint_key()}, "read the checkpoint"));
+  if (PQntuples(r.get()) != 1) return std::optional<std::string>();
+  auto bytes = Unhex(PgValue(r, 0, 0));
+  if (!bytes.ok()) {
+    return absl::DataLossError(fmt::format(
+        "sink {}: the checkpoint row '{}' in tidemark.checkpoints is not bytea hex ({}); delete "
+        "it to start over (the sink then replays the whole journal)",
+        options_.name, options_.checkpoint_key(), bytes.status().message()));
   }
-  current_ = committed_;
-  return out;
+  return std::optional<std::string>(*std::move(bytes));
 }
 
 absl::Status PgSink::EnsureTransaction() {
@@ -111,20 +73,6 @@ absl::Status PgSink::EnsureTransaction() {
   if (in_transaction_) return absl::OkStatus();
   TM_RETURN_IF_ERROR(Exec(conn_.get(), "BEGIN", "begin").status());
   in_transaction_ = true;
-  return absl::OkStatus();
-}
-
-absl::Status PgSink::Write(const JournalBatch& batch) {
-  if (!loaded_) {
-    auto cp = LoadCheckpoint();
-    if (!cp.ok()) return cp.status();
-  }
-  for (size_t i = 0; i < batch.entries.size(); ++i) {
-    const uint64_t offset = batch.first_offset + i;
-    if (committed_.has_applied() && offset <= committed_.offset()) continue;
-    if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
-  }
-  unsent_ += batch.entries.size();
   return absl::OkStatus();
 }
 
@@ -149,39 +97,25 @@ absl::StatusOr<PgTable*> PgSink::TableFor(const v1::TableSchema& schema) {
   return t->second.get();
 }
 
-absl::StatusOr<TableFold*> PgSink::FoldFor(const v1::TableSchema& schema) {
-  // A table version folded before in this batch: the common case, no key to build.
-  if (auto f = fold_by_schema_.find(&schema); f != fold_by_schema_.end()) return f->second;
-  const std::string key = TableKey(schema.table());
-  auto it = folds_.find(key);
-  if (it != folds_.end() && it->second.first == schema.version()) {
-    fold_by_schema_[&schema] = &it->second.second;
-    return &it->second.second;
-  }
-  if (it != folds_.end()) {
-    // A new schema version: what the older one folded goes to the target first.
-    TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
-    TM_RETURN_IF_ERROR(ApplyFold(key, it->second.first, it->second.second));
-    folds_.erase(key);
-    ForgetLastFold();
-  }
+absl::StatusOr<std::vector<std::string>> PgSink::KeyColumns(const v1::TableSchema& schema) {
   TM_ASSIGN_OR_RETURN(PgTable * table, TableFor(schema));
-  TM_ASSIGN_OR_RETURN(TableFold fold, TableFold::Create(schema, table->key()));
-  auto [slot, added] = folds_.emplace(key, std::make_pair(schema.version(), std::move(fold)));
-  (void)added;
-  fold_by_schema_[&schema] = &slot->second.second;
-  return &slot->second.second;
+  return table->key();
+}
+
+absl::Status PgSink::BeforeNewVersion(const std::string& key, uint32_t version,
+                                      const TableFold& fold) {
+  return ApplyFold(key, version, fold);  // in the open transaction
 }
 
 absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::TableId& to) {
   // Changes of either table before the rename reach the target first.
   TM_RETURN_IF_ERROR(Collect(/*wait=*/true));
   for (const std::string& key : {TableKey(relational.table()), TableKey(to)}) {
-    auto it = folds_.find(key);
-    if (it == folds_.end()) continue;
+    auto it = folds().find(key);
+    if (it == folds().end()) continue;
     TM_RETURN_IF_ERROR(ApplyFold(key, it->second.first, it->second.second));
-    folds_.erase(it);
-    ForgetLastFold();
+    folds().erase(it);
+    ForgetFolds();
   }
   TM_RETURN_IF_ERROR(EnsureTransaction());
   TM_ASSIGN_OR_RETURN(PgTable * from, TableFor(relational));
@@ -199,29 +133,6 @@ absl::Status PgSink::MoveRows(const v1::TableSchema& relational, const v1::Table
   return absl::OkStatus();
 }
 
-absl::Status PgSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
-  // A MongoDB DDL of a collection tidemark never saw has no table here.
-  if (mongo_rows::IsMongoDdl(ev) && ev.schema_version() == 0) return absl::OkStatus();
-  TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
-  if (!mongo_shape::IsMongoSchema(*schema)) {
-    TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
-    return fold->Add(ev, offset);
-  }
-  TM_ASSIGN_OR_RETURN(mongo_rows::Change change, mongo_rows::Convert(ev, *schema, offset));
-  const v1::TableSchema* relational = mongo_schemas_.For(*schema);
-  switch (change.kind) {
-    case mongo_rows::Change::kNone:
-      return absl::OkStatus();
-    case mongo_rows::Change::kRow: {
-      TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*relational));
-      return fold->Add(change.event, offset);
-    }
-    case mongo_rows::Change::kMove:
-      return MoveRows(*relational, change.to);
-  }
-  return absl::OkStatus();
-}
-
 absl::Status PgSink::ApplyFold(const std::string& table_key, uint32_t version,
                                const TableFold& fold) {
   if (fold.empty()) return absl::OkStatus();
@@ -230,35 +141,7 @@ absl::Status PgSink::ApplyFold(const std::string& table_key, uint32_t version,
   return Annotate(table->Apply(conn_.get(), fold), fmt::format("sink {}: ", options_.name));
 }
 
-absl::Status PgSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) {
-  if (entry.has_schema()) {
-    schemas_.Remember(entry.schema());
-  } else if (entry.has_event() &&
-             (entry.event().op() != v1::OP_DDL || mongo_rows::IsMongoDdl(entry.event()))) {
-    TM_RETURN_IF_ERROR(WriteEvent(offset, entry.event()));
-  } else if (entry.has_commit() && entry.commit().has_position()) {
-    *current_.mutable_position() = entry.commit().position();
-  }
-  current_.set_offset(offset);
-  current_.set_has_applied(true);
-  dirty_ = true;
-  return absl::OkStatus();
-}
-
-std::unique_ptr<PgSink::Batch> PgSink::TakeBatch() {
-  auto batch = std::make_unique<Batch>();
-  batch->folds = std::move(folds_);
-  folds_.clear();
-  ForgetLastFold();
-  current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
-  current_.set_reason("apply");
-  batch->checkpoint = current_;
-  dirty_ = false;
-  unsent_ = 0;
-  return batch;
-}
-
-absl::Status PgSink::Commit(Batch& batch) {
+absl::Status PgSink::CommitBatch(Batch& batch) {
   TM_RETURN_IF_ERROR(EnsureTransaction());
   for (auto& [key, vf] : batch.folds) TM_RETURN_IF_ERROR(ApplyFold(key, vf.first, vf.second));
   const v1::Checkpoint& cp = batch.checkpoint;
@@ -269,54 +152,13 @@ absl::Status PgSink::Commit(Batch& batch) {
                "UPDATE SET journal_offset = EXCLUDED.journal_offset, source_position = "
                "EXCLUDED.source_position, checkpoint = EXCLUDED.checkpoint, updated_at = now()",
                {options_.checkpoint_key(), fmt::format("{}", cp.offset()),
-                Hex(cp.position().SerializeAsString()), Hex(cp.SerializeAsString())},
+                "\\x" + HexDigits(cp.position().SerializeAsString()),
+                "\\x" + HexDigits(cp.SerializeAsString())},
                "write the checkpoint")
           .status());
   TM_RETURN_IF_ERROR(Exec(conn_.get(), "COMMIT", "commit").status());
   in_transaction_ = false;
   return absl::OkStatus();
-}
-
-absl::Status PgSink::Collect(bool wait) {
-  if (!worker_.busy()) return absl::OkStatus();
-  std::optional<absl::Status> done;
-  if (wait) {
-    done = worker_.Wait();
-  } else {
-    done = worker_.Poll();
-  }
-  if (!done.has_value()) return absl::OkStatus();
-  TM_RETURN_IF_ERROR(*done);
-  committed_ = in_flight_;
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<v1::Checkpoint>> PgSink::Progress() {
-  // Wait for the batch in flight only when another full batch is waiting behind it.
-  const bool wait = unsent_ >= options_.batch_events;
-  if (absl::Status s = Collect(wait); !s.ok()) return Fail(s);
-  if (dirty_ && !worker_.busy()) {
-    if (conn_ == nullptr) {
-      if (absl::Status s = Connect(); !s.ok()) return Fail(s);
-    }
-    std::unique_ptr<Batch> batch = TakeBatch();
-    in_flight_ = batch->checkpoint;
-    worker_.Start([this, batch = std::move(batch)]() mutable {
-      absl::Status s = Commit(*batch);
-      batch.reset();  // the folds are freed on this thread, not the applier's
-      return s;
-    });
-  }
-  return std::optional<v1::Checkpoint>(committed_);
-}
-
-absl::StatusOr<v1::Checkpoint> PgSink::Flush() {
-  if (absl::Status s = Collect(/*wait=*/true); !s.ok()) return Fail(s);
-  if (!dirty_) return committed_;
-  std::unique_ptr<Batch> batch = TakeBatch();
-  if (absl::Status s = Commit(*batch); !s.ok()) return Fail(s);
-  committed_ = batch->checkpoint;
-  return committed_;
 }
 
 std::vector<std::string> PgSink::Check(const DbSinkOptions& options,
