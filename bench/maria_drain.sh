@@ -205,8 +205,9 @@ drain_tidemark() {  # $1: null | file, $2: row name, $3: dir
   done
   s1=$(cpu_secs "$SERVER_PID")
   pcpu=$(cpu_secs "$tm_pid")
-  # Per-thread CPU in creation order: main (capture: decode + journal append), binlog
-  # reader, journal flusher, applier.
+  # Per-thread CPU in creation order, by thread name: tidemark (main: capture = binlog
+  # parse + decode), tm-journal-sync (journal fsync), the applier (tidemark), tm-binlog-read
+  # (binlog reader + event CRC32), tm-journal-app (journal append: serialize + lz4 + write).
   local tid threads=""
   for tid in $(ls "/proc/$tm_pid/task" | sort -n); do
     threads+=" $(cat "/proc/$tm_pid/task/$tid/comm" 2>/dev/null)=$(cpu_secs "$tm_pid/task/$tid")"

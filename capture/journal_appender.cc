@@ -1,5 +1,7 @@
 #include "capture/journal_appender.h"
 
+#include <pthread.h>
+
 #include "absl/status/statusor.h"
 
 namespace tidemark {
@@ -58,6 +60,7 @@ absl::Status JournalAppender::Finish() {
 }
 
 void JournalAppender::Loop() {
+  pthread_setname_np(pthread_self(), "tm-journal-app");  // names the thread in top/perf
   mu_.Lock();
   while (true) {
     auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {

@@ -2,6 +2,7 @@
 #include "offsets/journal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -295,6 +296,7 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
 // Group commit.
 
 void Journal::Impl::FlusherLoop() {
+  pthread_setname_np(pthread_self(), "tm-journal-sync");  // names the thread in top/perf
   mu_.Lock();
   while (true) {
     // Wait until there is something to sync and a reason to sync it now.

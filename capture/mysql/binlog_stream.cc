@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <mariadb_rpl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <zlib.h>
 
@@ -92,6 +93,7 @@ void BinlogStream::Close() {
 }
 
 void BinlogStream::ReaderLoop() {
+  pthread_setname_np(pthread_self(), "tm-binlog-read");  // names the thread in top/perf
   MYSQL* m = conn_->raw();
   for (;;) {
     {
