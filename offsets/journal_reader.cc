@@ -1,5 +1,12 @@
 // JournalReader: tails the journal from any retained offset.
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -9,8 +16,92 @@
 namespace tidemark {
 namespace {
 
+// A record's entries, decoded.
+struct Decoded {
+  uint64_t first = 0;
+  std::vector<v1::JournalEntry> entries;
+};
+
+// Reads and decodes the record holding `offset`.
+absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
+  TM_ASSIGN_OR_RETURN(Journal::Impl::Located loc, journal->Locate(offset));
+  TM_ASSIGN_OR_RETURN(v1::JournalBatch rec, loc.file->ReadRecord(loc.info));
+  Decoded d;
+  d.first = loc.info.first_offset;
+  d.entries.reserve(static_cast<size_t>(rec.entries_size()));
+  for (auto& e : *rec.mutable_entries()) d.entries.push_back(std::move(e));
+  return d;
+}
+
+// One worker thread that reads and decodes one record ahead of the reader, so that
+// decompressing and parsing the next record overlaps the caller's work on this one
+// (a fast sink spends a good part of its thread there). A persistent thread: its
+// allocator arena is reused record after record.
+class ReadAheadWorker {
+ public:
+  explicit ReadAheadWorker(Journal::Impl* journal)
+      : journal_(journal), thread_([this] { Loop(); }) {}
+  ~ReadAheadWorker() {
+    {
+      absl::MutexLock l(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+  // Starts decoding the record holding `offset` unless a request is pending.
+  void Start(uint64_t offset) {
+    absl::MutexLock l(&mu_);
+    if (want_.has_value() || busy_) return;
+    done_.reset();
+    want_ = offset;
+  }
+
+  // The decoded record if the last request was for `offset` (waiting for it to
+  // finish); nullopt otherwise.
+  std::optional<absl::StatusOr<Decoded>> Take(uint64_t offset) {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](ReadAheadWorker* w) { return !w->busy_ && !w->want_.has_value(); }, this));
+    if (!done_.has_value() || done_->first != offset) return std::nullopt;
+    std::optional<absl::StatusOr<Decoded>> out(std::move(done_->second));
+    done_.reset();
+    return out;
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      uint64_t offset;
+      {
+        absl::MutexLock l(&mu_);
+        mu_.Await(absl::Condition(
+            +[](ReadAheadWorker* w) { return w->stop_ || w->want_.has_value(); }, this));
+        if (stop_) return;
+        offset = *want_;
+        want_.reset();
+        busy_ = true;
+      }
+      absl::StatusOr<Decoded> d = DecodeRecord(journal_, offset);
+      absl::MutexLock l(&mu_);
+      done_.emplace(offset, std::move(d));
+      busy_ = false;
+    }
+  }
+
+  Journal::Impl* const journal_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<uint64_t> want_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::pair<uint64_t, absl::StatusOr<Decoded>>> done_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // last: starts after the fields above exist
+};
+
 // Keeps the decoded record it is in, so that a record cut by max_entries is read
-// and decompressed once, not once per Next.
+// and decompressed once, not once per Next. The next visible record is decoded
+// ahead (ReadAheadWorker); a failed read ahead is simply read again in place, so
+// its error comes from Next as before.
 class Reader final : public JournalReader {
  public:
   Reader(Journal::Impl* journal, uint64_t from) : journal_(journal), pos_(from) {}
@@ -38,6 +129,7 @@ class Reader final : public JournalReader {
           if (batch.entries.empty()) return st;
           break;  // return what we have; the error comes again on the next call
         }
+        ReadAhead(visible);
       }
       const uint64_t to = std::min<uint64_t>(limit, cache_first_ + cache_.size());
       for (uint64_t o = pos_; o < to; ++o) {
@@ -52,21 +144,33 @@ class Reader final : public JournalReader {
   uint64_t position() const override { return pos_; }
 
  private:
-  // Reads and decodes the record holding pos_ into the cache.
+  // Reads and decodes the record holding pos_ into the cache (from the read ahead
+  // when it was for pos_ and succeeded).
   absl::Status Load() {
     cache_.clear();
-    TM_ASSIGN_OR_RETURN(Journal::Impl::Located loc, journal_->Locate(pos_));
-    TM_ASSIGN_OR_RETURN(v1::JournalBatch rec, loc.file->ReadRecord(loc.info));
-    cache_first_ = loc.info.first_offset;
-    cache_.reserve(static_cast<size_t>(rec.entries_size()));
-    for (auto& e : *rec.mutable_entries()) cache_.push_back(std::move(e));
+    std::optional<absl::StatusOr<Decoded>> d;
+    if (ahead_ != nullptr) d = ahead_->Take(pos_);
+    if (!d.has_value() || !d->ok()) d = DecodeRecord(journal_, pos_);
+    TM_RETURN_IF_ERROR(d->status());
+    cache_first_ = (*d)->first;
+    cache_ = std::move((*d)->entries);
     return absl::OkStatus();
+  }
+
+  // Starts decoding the record after the cache when its first entry is visible
+  // (so that record is durable and complete).
+  void ReadAhead(uint64_t visible) {
+    const uint64_t next = cache_first_ + cache_.size();
+    if (next >= visible) return;
+    if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_);
+    ahead_->Start(next);
   }
 
   Journal::Impl* const journal_;
   uint64_t pos_;
   uint64_t cache_first_ = 0;
   std::vector<v1::JournalEntry> cache_;  // entries before pos_ are moved-from
+  std::unique_ptr<ReadAheadWorker> ahead_;  // started on the first read ahead
 };
 
 }  // namespace
