@@ -207,7 +207,8 @@ drain_tidemark() {  # $1: null | file, $2: row name, $3: dir
   pcpu=$(cpu_secs "$tm_pid")
   # Per-thread CPU in creation order, by thread name: tidemark (main: capture = binlog
   # parse + decode), tm-journal-sync (journal fsync), the applier (tidemark), tm-binlog-read
-  # (binlog reader + event CRC32), tm-journal-app (journal append: serialize + lz4 + write).
+  # (binlog reader + event CRC32), tm-journal-app (journal append: serialize + lz4 + write),
+  # then the applier's journal read-ahead (tidemark).
   local tid threads=""
   for tid in $(ls "/proc/$tm_pid/task" | sort -n); do
     threads+=" $(cat "/proc/$tm_pid/task/$tid/comm" 2>/dev/null)=$(cpu_secs "$tm_pid/task/$tid")"
