@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/status_macros.h"
+#include "common/strings.h"
 #include "tests/servers/kafka_test_cluster.h"
 #include "tests/unit/kafka/kafka_events.h"
 
@@ -151,6 +153,31 @@ TEST(KafkaSink, CheckpointWaitsForDeliveryAndReplayAfterOutage) {
   EXPECT_EQ(offsets, (std::set<uint64_t>{1, 2, 3}));
 }
 
+// A sink that has published and flushed one transaction at offsets 0..3 (schema,
+// BEGIN, one insert, COMMIT); its checkpoint is at offset 3.
+absl::StatusOr<std::unique_ptr<KafkaSink>> SinkAfterFirstTransaction(KafkaSinkOptions o,
+                                                                    CheckpointStore* store) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<KafkaSink> sink, KafkaSink::Open(std::move(o), nullptr, store));
+  TM_RETURN_IF_ERROR(sink->LoadCheckpoint().status());
+  TM_RETURN_IF_ERROR(sink->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("7"),
+                                           Change(v1::OP_INSERT, 1, "a", 1), ktest::Commit("7", 1)})));
+  TM_ASSIGN_OR_RETURN(v1::Checkpoint cp, sink->Flush());
+  if (cp.offset() != 3) return absl::InternalError(fmt::format("flushed to {}, not 3", cp.offset()));
+  return sink;
+}
+
+// Progress() until it reports `offset` (delivery reports arrive on librdkafka's
+// schedule; 30 s at most); its last answer.
+absl::StatusOr<v1::Checkpoint> ProgressUntil(KafkaSink* sink, uint64_t offset) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (true) {
+    TM_ASSIGN_OR_RETURN(std::optional<v1::Checkpoint> cp, sink->Progress());
+    if (!cp.has_value()) return absl::InternalError("Progress() is not supported");
+    if (cp->offset() >= offset || absl::Now() >= deadline) return *cp;
+    absl::SleepFor(absl::Milliseconds(10));  // polling, bounded by the deadline
+  }
+}
+
 // Progress() (the applier's cadence between barriers) never waits: it checkpoints the
 // entries whose messages, and all before them, have delivery reports, and with them the
 // newest commit among those — never past an undelivered message.
@@ -158,15 +185,9 @@ TEST(KafkaSink, ProgressCheckpointsOnlyTheDeliveredPrefix) {
   MockCluster cluster;
   cluster.CreateTopic(kTopic, 4);
   CheckpointStore store(TempDir());
-  auto sink = KafkaSink::Open(Options(cluster), nullptr, &store);
-  ASSERT_TRUE(sink.ok());
-  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
-  ASSERT_TRUE((*sink)->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("7"), Change(v1::OP_INSERT, 1, "a", 1),
-                                       ktest::Commit("7", 1)})).ok());
-  auto cp = (*sink)->Flush();
-  ASSERT_TRUE(cp.ok()) << cp.status();
-  ASSERT_EQ(cp->offset(), 3u);
-  const std::string first_commit = cp->position().SerializeAsString();
+  auto sink = SinkAfterFirstTransaction(Options(cluster), &store);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string first_commit = (*store.Load("events"))->position().SerializeAsString();
   cluster.BrokerDown(1);
   v1::JournalEntry second_commit = ktest::Commit("8", 2);
   second_commit.mutable_commit()->mutable_position()->mutable_pg()->set_end_lsn(0x16B374DA00);
@@ -180,14 +201,10 @@ TEST(KafkaSink, ProgressCheckpointsOnlyTheDeliveredPrefix) {
   EXPECT_EQ((*progress)->position().SerializeAsString(), first_commit);
   EXPECT_EQ((*store.Load("events"))->offset(), 4u);
   cluster.BrokerUp(1);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while ((*progress)->offset() < 7 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));  // delivery reports arrive on librdkafka's schedule
-    progress = (*sink)->Progress();
-    ASSERT_TRUE(progress.ok()) << progress.status();
-  }
-  EXPECT_EQ((*progress)->offset(), 7u);
-  EXPECT_EQ((*progress)->position().pg().end_lsn(), 0x16B374DA00u) << "the second commit's position";
+  auto done = ProgressUntil(sink->get(), 7);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->offset(), 7u);
+  EXPECT_EQ(done->position().pg().end_lsn(), 0x16B374DA00u) << "the second commit's position";
   EXPECT_EQ((*store.Load("events"))->offset(), 7u);
 }
 
@@ -200,14 +217,8 @@ TEST(KafkaSink, ProgressSavesAtMostEveryIntervalWhileMessagesAreInFlight) {
   CheckpointStore store(TempDir());
   KafkaSinkOptions o = Options(cluster);
   o.checkpoint_interval = absl::Hours(1);
-  auto sink = KafkaSink::Open(o, nullptr, &store);
-  ASSERT_TRUE(sink.ok());
-  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
-  ASSERT_TRUE((*sink)->Write(Batch(0, {ktest::SchemaEntry(), ktest::Begin("7"), Change(v1::OP_INSERT, 1, "a", 1),
-                                       ktest::Commit("7", 1)})).ok());
-  auto cp = (*sink)->Flush();
-  ASSERT_TRUE(cp.ok()) << cp.status();
-  ASSERT_EQ(cp->offset(), 3u);
+  auto sink = SinkAfterFirstTransaction(o, &store);
+  ASSERT_TRUE(sink.ok()) << sink.status();
   cluster.BrokerDown(1);
   ASSERT_TRUE((*sink)->Write(Batch(4, {ktest::Begin("8"), Change(v1::OP_INSERT, 2, "b", 2),
                                        ktest::Commit("8", 2)})).ok());
@@ -217,13 +228,9 @@ TEST(KafkaSink, ProgressSavesAtMostEveryIntervalWhileMessagesAreInFlight) {
   EXPECT_EQ((*progress)->offset(), 3u) << "not the saved checkpoint";
   EXPECT_EQ((*store.Load("events"))->offset(), 3u) << "saved within the interval";
   cluster.BrokerUp(1);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while ((*progress)->offset() < 6 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));  // delivery reports arrive on librdkafka's schedule
-    progress = (*sink)->Progress();
-    ASSERT_TRUE(progress.ok()) << progress.status();
-  }
-  EXPECT_EQ((*progress)->offset(), 6u) << "nothing in flight: saved at once";
+  auto done = ProgressUntil(sink->get(), 6);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->offset(), 6u) << "nothing in flight: saved at once";
   EXPECT_EQ((*store.Load("events"))->offset(), 6u);
 }
 
