@@ -71,6 +71,8 @@ absl::Status MysqlStatus(MYSQL* mysql, std::string_view what) {
   switch (err) {
     case CR_CONNECTION_ERROR: case CR_CONN_HOST_ERROR: case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST: case 2055: case CR_UNKNOWN_HOST:
+    case ER_SERVER_SHUTDOWN:  // 1053: the server is shutting down
+    case 1927:                // ER_CONNECTION_KILLED (MariaDB): KILL of this session
       return absl::UnavailableError(msg);
     case ER_DBACCESS_DENIED_ERROR: case ER_ACCESS_DENIED_ERROR: case ER_TABLEACCESS_DENIED_ERROR:
     case ER_SPECIFIC_ACCESS_DENIED_ERROR: case 1698:

@@ -151,5 +151,27 @@ TEST(PgToMaria, TargetServerRestartMidStreamConverges) {
                    [&] { target.Stop(); }, [&] { target.Start(); });
 }
 
+// A DBA's KILL of the sink's session (idle or mid-statement: MariaDB answers 2006/2013
+// or 1927 "Connection was killed") is a lost connection: the sink reconnects and
+// replays from its checkpoint, nothing lost or doubled.
+TEST(PgToMaria, KilledSinkSessionReconnectsAndConverges) {
+  TestDb src("it_p2m_killconn");
+  MariaDb dst("it_p2m_killconn");
+  ForgetMariaCheckpoints(src.name());
+  for (const auto& sql : WorkloadSchema(Engine::kPostgres)) src.Exec(sql);
+  Tidemark tm({"run", "-c", WriteSinkConfig(TempDir("p2m_killconn"), src, {"public.counter"},
+                                            MariaSinkYaml(dst.dsn()))});
+  ASSERT_TRUE(WaitForSlot(src, tm));
+  auto kill_sessions = [&] {
+    for (const MysqlRow& row : dst.Query(
+             "SELECT id FROM information_schema.processlist WHERE db = 'it_p2m_killconn' AND "
+             "id <> CONNECTION_ID()")) {
+      ASSERT_TRUE(row[0].has_value());
+      dst.Exec("KILL CONNECTION " + *row[0]);
+    }
+  };
+  RunTargetRestart(tm, PgEndpoint(src.dsn()), MariaEndpoint(dst.name()), kill_sessions, [] {});
+}
+
 }  // namespace
 }  // namespace tidemark::itest
