@@ -182,6 +182,31 @@ absl::Status MysqlSource::PrepareSchema(const BinlogPos& start) {
     TM_RETURN_IF_ERROR(history_->Record(r.versions));
     spdlog::info("schema history: loaded {} table definitions for {} (information_schema read at {})",
                  r.versions.size(), PosText(start), PosText(r.read_at));
+  } else {
+    // Tables added to `tables` after the history was made: load them as the first load
+    // does, from where this run starts.
+    std::vector<std::string> added;
+    for (const std::string& key : options_.tables) {
+      if (!history_->Knows(key)) added.push_back(key);
+    }
+    if (!added.empty()) {
+      auto want_added = [&](const std::string& db, const std::string& t) {
+        return std::find(added.begin(), added.end(), HistoryKey(db, t)) != added.end();
+      };
+      TM_ASSIGN_OR_RETURN(MysqlDsn d, Dsn());
+      TM_ASSIGN_OR_RETURN(auto conn, MysqlConn::Connect(d));
+      TM_ASSIGN_OR_RETURN(ResolvedSchema r, Resolve(*conn, start, want_added));
+      std::vector<v1::MysqlTableVersion> tables;  // and the charsets of databases new here
+      for (v1::MysqlTableVersion& v : r.versions) {
+        if (!v.table().empty() || !history_->Knows(HistoryKey(v.database(), ""))) {
+          tables.push_back(std::move(v));
+        }
+      }
+      TM_RETURN_IF_ERROR(history_->Record(tables));
+      spdlog::info("schema history: {} table(s) new in source.tables ({}): loaded {} definitions "
+                   "for {}",
+                   added.size(), fmt::join(added, ", "), tables.size(), PosText(start));
+    }
   }
   state_ = history_->At(start);
   known_.clear();

@@ -414,6 +414,13 @@ SchemaState SchemaHistory::At(const BinlogPos& p) const {
   return s;
 }
 
+bool SchemaHistory::Knows(const std::string& key) const {
+  for (const auto& v : history_.versions()) {
+    if (HistoryKey(v.database(), v.table()) == key) return true;
+  }
+  return false;
+}
+
 const v1::MysqlTableVersion* SchemaHistory::Exactly(const BinlogPos& p, const std::string& db,
                                                     const std::string& table) const {
   for (const auto& v : history_.versions()) {

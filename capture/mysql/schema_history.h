@@ -80,6 +80,9 @@ class SchemaHistory {
   BinlogPos First() const;
   // For each table and database, its newest version at or before `p`.
   SchemaState At(const BinlogPos& p) const;
+  // Whether any version of `key` (HistoryKey; "db." for a database's default charset)
+  // is recorded, at any position.
+  bool Knows(const std::string& key) const;
   // The version of db.table recorded at exactly `p`, or nullptr.
   const v1::MysqlTableVersion* Exactly(const BinlogPos& p, const std::string& db,
                                        const std::string& table) const;

@@ -217,6 +217,31 @@ TEST_P(MariaDdl, RestartAfterDdlDecodesOlderRowsWithTheirColumns) {
   EXPECT_EQ(tm2.Stop(), 0);
 }
 
+// A table added to source.tables after the schema history was made (it then only
+// held the tables listed before) is loaded on the next start, as the first load does.
+TEST_P(MariaDdl, TableAddedToTheConfigLaterIsLoadedIntoTheHistory) {
+  MariaDb db(Name("tm_ddla"), Port());
+  db.Exec("CREATE TABLE a (id INT PRIMARY KEY, x VARCHAR(5))");
+  db.Exec("CREATE TABLE b (id INT PRIMARY KEY, y VARCHAR(5), e ENUM('p','q'))");
+  std::string start = MasterPos(db);
+  std::string dir = TempDir(Name("maria_ddla")), out = dir + "/out.jsonl";
+  {
+    Tidemark tm({"run", "-c", WriteMariaConfig(dir, db, QualifiedTables(db, {"a"}), out, start)});
+    db.Exec("INSERT INTO a VALUES (1, 'x')");
+    ASSERT_EQ(WaitLines(out, 1).size(), 1u);
+    EXPECT_EQ(tm.Stop(), 0);
+  }
+  Tidemark tm({"run", "-c", WriteMariaConfig(dir, db, QualifiedTables(db, {"a", "b"}), out, start)});
+  db.Exec("INSERT INTO b VALUES (1, 'yy', 'q')");
+  db.Exec("INSERT INTO a VALUES (2, 'z')");
+  auto lines = WaitLines(out, 3);
+  ASSERT_EQ(lines.size(), 3u) << "log " << tm.log_path();
+  EXPECT_EQ(lines[1]["source"]["table"], "b");
+  EXPECT_EQ(lines[1]["after"], json({{"id", 1}, {"y", "yy"}, {"e", "q"}}));
+  EXPECT_EQ(lines[2]["after"], json({{"id", 2}, {"x", "z"}}));
+  EXPECT_EQ(tm.Stop(), 0);
+}
+
 TEST_P(MariaDdl, SchemaThatCannotBeKnownIsAnErrorNamingTheTable) {
   MariaDb db(Name("tm_ddlu"), Port());
   db.Exec("CREATE TABLE u (id INT PRIMARY KEY, a VARCHAR(5))");
