@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "capture/mysql/mysql_checks.h"
 #include "capture/mysql/schema_history.h"
@@ -190,6 +192,7 @@ absl::Status MysqlSource::PrepareSchema(const BinlogPos& start) {
       if (!history_->Knows(key)) added.push_back(key);
     }
     if (!added.empty()) {
+      const size_t new_tables = added.size();
       auto want_added = [&](const std::string& db, const std::string& t) {
         return std::find(added.begin(), added.end(), HistoryKey(db, t)) != added.end();
       };
@@ -198,14 +201,28 @@ absl::Status MysqlSource::PrepareSchema(const BinlogPos& start) {
       TM_ASSIGN_OR_RETURN(ResolvedSchema r, Resolve(*conn, start, want_added));
       std::vector<v1::MysqlTableVersion> tables;  // and the charsets of databases new here
       for (v1::MysqlTableVersion& v : r.versions) {
+        if (!v.table().empty()) {
+          added.erase(std::remove(added.begin(), added.end(), HistoryKey(v.database(), v.table())),
+                      added.end());
+        }
         if (!v.table().empty() || !history_->Knows(HistoryKey(v.database(), ""))) {
           tables.push_back(std::move(v));
         }
       }
+      // Listed but nowhere (not now, and no DDL since `start`): absent at `start`, on
+      // record, so that the next start does not look for them again.
+      for (const std::string& key : added) {
+        const size_t dot = key.find('.');
+        v1::MysqlTableVersion& v = tables.emplace_back();
+        v.set_database(key.substr(0, dot));
+        v.set_table(dot == std::string::npos ? "" : key.substr(dot + 1));
+        v.set_state(v1::MysqlTableVersion::ABSENT);
+        v.set_file(start.file);
+        v.set_pos(start.pos);
+      }
       TM_RETURN_IF_ERROR(history_->Record(tables));
-      spdlog::info("schema history: {} table(s) new in source.tables ({}): loaded {} definitions "
-                   "for {}",
-                   added.size(), fmt::join(added, ", "), tables.size(), PosText(start));
+      spdlog::info("schema history: {} table(s) new in source.tables: loaded {} definitions for {}",
+                   new_tables, tables.size(), PosText(start));
     }
   }
   state_ = history_->At(start);

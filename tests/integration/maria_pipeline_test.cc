@@ -18,6 +18,7 @@ namespace tidemark::itest {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using nlohmann::json;
 
 std::vector<json> WaitLines(const std::string& out, size_t n, double seconds = 30) {
@@ -231,14 +232,27 @@ TEST_P(MariaDdl, TableAddedToTheConfigLaterIsLoadedIntoTheHistory) {
     ASSERT_EQ(WaitLines(out, 1).size(), 1u);
     EXPECT_EQ(tm.Stop(), 0);
   }
-  Tidemark tm({"run", "-c", WriteMariaConfig(dir, db, QualifiedTables(db, {"a", "b"}), out, start)});
-  db.Exec("INSERT INTO b VALUES (1, 'yy', 'q')");
-  db.Exec("INSERT INTO a VALUES (2, 'z')");
-  auto lines = WaitLines(out, 3);
-  ASSERT_EQ(lines.size(), 3u) << "log " << tm.log_path();
-  EXPECT_EQ(lines[1]["source"]["table"], "b");
-  EXPECT_EQ(lines[1]["after"], json({{"id", 1}, {"y", "yy"}, {"e", "q"}}));
-  EXPECT_EQ(lines[2]["after"], json({{"id", 2}, {"x", "z"}}));
+  // c does not exist yet: recorded as absent, created later in the stream.
+  const std::string cfg = WriteMariaConfig(dir, db, QualifiedTables(db, {"a", "b", "c"}), out, start);
+  {
+    Tidemark tm({"run", "-c", cfg});
+    db.Exec("INSERT INTO b VALUES (1, 'yy', 'q')");
+    db.Exec("INSERT INTO a VALUES (2, 'z')");
+    auto lines = WaitLines(out, 3);
+    ASSERT_EQ(lines.size(), 3u) << "log " << tm.log_path();
+    EXPECT_EQ(lines[1]["source"]["table"], "b");
+    EXPECT_EQ(lines[1]["after"], json({{"id", 1}, {"y", "yy"}, {"e", "q"}}));
+    EXPECT_EQ(lines[2]["after"], json({{"id", 2}, {"x", "z"}}));
+    EXPECT_THAT(tm.LogText(), HasSubstr("2 table(s) new in source.tables"));
+    EXPECT_EQ(tm.Stop(), 0);
+  }
+  db.Exec("CREATE TABLE c (id INT PRIMARY KEY, z VARCHAR(5))");
+  db.Exec("INSERT INTO c VALUES (1, 'c1')");
+  Tidemark tm({"run", "-c", cfg});
+  auto lines = WaitLines(out, 4);
+  ASSERT_EQ(lines.size(), 4u) << "log " << tm.log_path();
+  EXPECT_EQ(lines[3]["after"], json({{"id", 1}, {"z", "c1"}}));
+  EXPECT_THAT(tm.LogText(), Not(HasSubstr("new in source.tables"))) << "looked for them again";
   EXPECT_EQ(tm.Stop(), 0);
 }
 
