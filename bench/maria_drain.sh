@@ -51,14 +51,11 @@ BULK_ROWS=${BULK_ROWS:-600000}
 POLL=${POLL:-0.1}
 KEEP=${KEEP:-0}
 BUILD=$ROOT/build
-TM=${TIDEMARK_BIN:-$BUILD/cli/tidemark}
-
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # ------------------------------------------------------------------ cleanup --
-WORK=$(mktemp -d /tmp/tidemark-mariadrain.XXXXXX)
-chmod 755 "$WORK"
+bench_workdir mariadrain
 MDIR=$WORK/maria
 CHILD_PID=""
 cleanup() {
@@ -79,33 +76,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # -------------------------------------------------------------------- build --
-if [[ -z ${TIDEMARK_BIN:-} ]]; then
-  log "building tidemark (ninja is a no-op when it is up to date)"
-  if [[ ! -f $BUILD/build.ninja ]]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-  fi
-  if ! ninja -C "$BUILD" tidemark >&2; then
-    [[ -x $TM ]] || die "build failed"
-    log "WARNING: build failed; using the existing $TM from $(date -r "$TM" +%FT%T)"
-  fi
-fi
-[[ -x $TM ]] || die "no tidemark binary at $TM"
-cp "$TM" "$WORK/tidemark"   # every drain uses this copy, even if the build dir changes
-TM_ORIG=$TM
-TM=$WORK/tidemark
+bench_tidemark  # every drain uses this copy, even if the build directory is rebuilt meanwhile
 for b in sysbench mariadb mariadb-binlog; do
   command -v "$b" >/dev/null || die "$b missing (scripts/install-deps.sh installs it)"
 done
 
 # ------------------------------------------------------------------ helpers --
-TCK=$(getconf CLK_TCK)
-cpu_secs() {  # utime+stime of PID (or PID/task/TID) in seconds, or empty if it is gone
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-  stat=${stat##*) }
-  awk -v t="$TCK" '{printf "%.2f", ($12 + $13) / t}' <<<"$stat"
-}
-now() { date +%s.%N; }
 # "FILE:POS" of the sink's checkpoint ("out: offset N source FILE:POS gtid G (reason)").
 checkpoint_pos() {
   "$TM" checkpoints -c "$1" 2>/dev/null | sed -n 's/.* source \([^ ]*:[0-9]*\).*/\1/p'
@@ -302,7 +278,7 @@ drain_binlog 'mariadb-binlog#2'
 FASTEST=$(awk "BEGIN{a=${SECS[mariadb-binlog]}; b=${SECS['mariadb-binlog#2']}; print (a < b ? a : b)}")
 REF=$(awk "BEGIN{printf \"%.1f\", $ROWS / $FASTEST}")
 echo
-echo "$("$TM" --version 2>/dev/null | head -1) ($TM_ORIG, built $(date -r "$TM_ORIG" +%FT%T)), MariaDB $MARIA_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ), load average $LOAD_START before the drains, $(cut -d' ' -f1-3 /proc/loadavg) after"
+echo "$TM_DESC, MariaDB $MARIA_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ), load average $LOAD_START before the drains, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "backlog: $ROWS row changes ($((4 * SB_EVENTS)) expected from sysbench oltp_write_only --threads=$SB_THREADS --events=$SB_EVENTS on $TABLES x $TABLE_SIZE rows, $BULK_ROWS bulk + 1 marker)"
 echo "binlog: $START_FILE:$START_POS .. $END_FILE:$END_POS = $BINLOG_BYTES bytes (MB below = this binlog, 10^6 bytes)"
 echo

@@ -50,14 +50,11 @@ KEEP=${KEEP:-0}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 export PG_BIN
 BUILD=$ROOT/build
-TM=${TIDEMARK_BIN:-$BUILD/cli/tidemark}
-
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # ------------------------------------------------------------------ cleanup --
-WORK=$(mktemp -d /tmp/tidemark-pgdrain.XXXXXX)
-chmod 755 "$WORK"
+bench_workdir pgdrain
 PGDIR=$WORK/pg
 CHILD_PID=""
 cleanup() {
@@ -78,22 +75,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # -------------------------------------------------------------------- build --
-if [[ -z ${TIDEMARK_BIN:-} ]]; then
-  log "building tidemark (ninja is a no-op when it is up to date)"
-  if [[ ! -f $BUILD/build.ninja ]]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja >&2
-  fi
-  if ! ninja -C "$BUILD" tidemark >&2; then
-    # The tree may be mid-edit by someone else; an existing binary still measures.
-    [[ -x $TM ]] || die "build failed"
-    log "WARNING: build failed; using the existing $TM from $(date -r "$TM" +%FT%T)"
-  fi
-fi
-[[ -x $TM ]] || die "no tidemark binary at $TM"
-# Every drain uses this copy, even if the build directory is rebuilt meanwhile.
-cp "$TM" "$WORK/tidemark"
-TM_ORIG=$TM
-TM=$WORK/tidemark
+bench_tidemark  # every drain uses this copy, even if the build directory is rebuilt meanwhile
 for b in pgbench pg_recvlogical psql; do
   [[ -x $PG_BIN/$b ]] || die "$PG_BIN/$b missing"
 done
@@ -160,7 +142,6 @@ ROWS=$((CHANGES1 - CHANGES0))
 EXPECTED=$((4 * CLIENTS * PGBENCH_TX + BULK_ROWS + 1))
 PGBENCH_TPS=$(grep -o 'tps = [0-9.]*' "$WORK/pgbench.log" | head -1 | awk '{print $3}')
 
-lsn2num() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
 WAL_BYTES=$(( $(lsn2num "$TARGET_LSN") - $(lsn2num "$START_LSN") ))
 log "backlog: $ROWS row changes (expected $EXPECTED), WAL $START_LSN..$TARGET_LSN = $WAL_BYTES bytes"
 log "pgbench: $(awk "BEGIN{printf \"%.1f\", $W1-$W0}") s ($PGBENCH_TPS tps), bulk insert: $(awk "BEGIN{printf \"%.1f\", $W2-$W1}") s"
@@ -168,14 +149,6 @@ log "pgbench: $(awk "BEGIN{printf \"%.1f\", $W1-$W0}") s ($PGBENCH_TPS tps), bul
 [[ $ROWS -eq $EXPECTED ]] || log "warning: row-change count $ROWS != expected $EXPECTED"
 
 # ------------------------------------------------------------------ helpers --
-TCK=$(getconf CLK_TCK)
-cpu_secs() {  # utime+stime of PID in seconds, or empty if it is gone
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-  stat=${stat##*) }
-  awk -v t="$TCK" '{printf "%.2f", ($12 + $13) / t}' <<<"$stat"
-}
-now() { date +%s.%N; }
 slot_confirmed() { psql_ -c "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '$1'"; }
 slot_walsender() { psql_ -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$1'"; }
 # The commit LSN in `tidemark checkpoints` output ("out: offset N source lsn A commit B end C").
@@ -315,7 +288,7 @@ drain_recvlogical bench_recv2 'pg_recvlogical#2'
 FASTEST_RECV=$(awk "BEGIN{a=${SECS[pg_recvlogical]}; b=${SECS['pg_recvlogical#2']}; print (a < b ? a : b)}")
 REF=$(awk "BEGIN{printf \"%.1f\", $ROWS / $FASTEST_RECV}")
 echo
-echo "$("$TM" --version 2>/dev/null | head -1) ($TM_ORIG, built $(date -r "$TM_ORIG" +%FT%T)), PostgreSQL $PG_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ), load average $LOAD_START before the drains, $(cut -d' ' -f1-3 /proc/loadavg) after"
+echo "$TM_DESC, PostgreSQL $PG_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ), load average $LOAD_START before the drains, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "backlog: $ROWS row changes ($((4 * CLIENTS * PGBENCH_TX)) from pgbench -c$CLIENTS -j$JOBS -t $PGBENCH_TX at scale $SCALE, $BULK_ROWS + 1 bulk inserts)"
 echo "WAL decoded: $START_LSN .. $TARGET_LSN = $WAL_BYTES bytes (MB below = this WAL, 10^6 bytes)"
 echo
