@@ -73,13 +73,11 @@ absl::Status Applier::RunOnce() {
   size_t unrecorded = 0;  // entries written since the last checkpoint call
   absl::Time dirty_since;
   auto settled = [&] { return applied_end_ >= reader->position(); };
-  bool async_sink = false;  // the sink answered Progress(): it settles without a barrier
   auto record = [&](bool barrier) -> absl::Status {
     unrecorded = 0;
     if (!barrier) {
       TM_ASSIGN_OR_RETURN(std::optional<v1::Checkpoint> cp, sink_->Progress());
       if (cp.has_value()) {
-        async_sink = true;
         if (cp->has_applied()) applied_end_ = std::max<uint64_t>(applied_end_, cp->offset() + 1);
         return absl::OkStatus();
       }
@@ -102,7 +100,10 @@ absl::Status Applier::RunOnce() {
       unrecorded += batch.entries.size();
     }
     if (batch.entries.empty() && !settled()) {
-      TM_RETURN_IF_ERROR(record(/*barrier=*/!async_sink));
+      // Progress() first: a sink that supports it settles without a barrier (before,
+      // a sink was only known to support it once a full batch had asked, so a sink
+      // that kept up with the journal flushed every small batch as a barrier).
+      TM_RETURN_IF_ERROR(record(/*barrier=*/false));
     } else if (unrecorded > 0 && (unrecorded >= options_.batch_events ||
                                   absl::Now() - dirty_since >= options_.batch_wait)) {
       TM_RETURN_IF_ERROR(record(/*barrier=*/false));

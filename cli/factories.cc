@@ -31,6 +31,7 @@ DbSinkOptions DbOptions(const v1::PipelineConfig& config, const v1::SinkConfig& 
   o.apply_schema_changes = sink.schema_changes() == "apply";
   o.target_schema = sink.target_schema();
   if (sink.batch_events() > 0) o.batch_events = sink.batch_events();
+  o.batch_wait = absl::Milliseconds(sink.batch_ms());
   return o;
 }
 

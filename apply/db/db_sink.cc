@@ -1,6 +1,7 @@
 #include "apply/db/db_sink.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -24,6 +25,13 @@ DbSink::DbSink(DbSinkOptions options, const SchemaRegistry* registry)
     : options_(std::move(options)), registry_(registry), schemas_(registry) {
   committed_.set_sink(options_.name);
   current_ = committed_;
+}
+
+DbSink::~DbSink() {
+  if (batches_ > 0) {
+    spdlog::info("sink {}: {} journal entries applied in {} target transactions", options_.name,
+                 batched_entries_, batches_);
+  }
 }
 
 void DbSink::Reset() {
@@ -74,6 +82,7 @@ absl::Status DbSink::Write(const JournalBatch& batch) {
     if (committed_.has_applied() && offset <= committed_.offset()) continue;
     if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
   }
+  if (unsent_ == 0) first_unsent_ = absl::Now();
   unsent_ += batch.entries.size();
   return absl::OkStatus();
 }
@@ -84,8 +93,9 @@ absl::Status DbSink::WriteEntry(uint64_t offset, const v1::JournalEntry& entry) 
   } else if (entry.has_event() &&
              (entry.event().op() != v1::OP_DDL || mongo_rows::IsMongoDdl(entry.event()))) {
     TM_RETURN_IF_ERROR(WriteEvent(offset, entry.event()));
-  } else if (entry.has_commit() && entry.commit().has_position()) {
-    *current_.mutable_position() = entry.commit().position();
+  } else if (entry.has_commit()) {
+    if (entry.commit().has_position()) *current_.mutable_position() = entry.commit().position();
+    last_commit_micros_ = entry.commit().commit_time_micros();
   }
   current_.set_offset(offset);
   current_.set_has_applied(true);
@@ -140,6 +150,20 @@ absl::StatusOr<TableFold*> DbSink::FoldFor(const v1::TableSchema& schema) {
   return &slot->second.second;
 }
 
+bool DbSink::HoldBatch() const {
+  // Catching up: the newest change written committed on the source more than
+  // kCatchUpLag ago. Then each target transaction's fixed costs (statements per
+  // table, the checkpoint row, the commit) are worth spreading over a full batch;
+  // live, a batch goes as soon as the commit thread is free, for latency. (Source
+  // commit times come from the source's clock: a skew beyond kCatchUpLag only
+  // changes how batches are cut, never what is applied.)
+  constexpr int64_t kCatchUpLagMicros = 1'000'000;
+  if (last_commit_micros_ <= 0) return false;
+  const absl::Time now = absl::Now();
+  if (absl::ToUnixMicros(now) - last_commit_micros_ <= kCatchUpLagMicros) return false;
+  return unsent_ < options_.batch_events && now - first_unsent_ < options_.batch_wait;
+}
+
 std::unique_ptr<DbSink::Batch> DbSink::TakeBatch() {
   auto batch = std::make_unique<Batch>();
   batch->sql = std::move(pending_sql_);
@@ -151,6 +175,8 @@ std::unique_ptr<DbSink::Batch> DbSink::TakeBatch() {
   current_.set_reason("apply");
   batch->checkpoint = current_;
   dirty_ = false;
+  ++batches_;
+  batched_entries_ += unsent_;
   unsent_ = 0;
   return batch;
 }
@@ -183,7 +209,7 @@ absl::StatusOr<std::optional<v1::Checkpoint>> DbSink::Progress() {
   // Wait for the batch in flight only when another full batch is waiting behind it.
   const bool wait = unsent_ >= options_.batch_events;
   if (absl::Status s = Collect(wait); !s.ok()) return Fail(s);
-  if (dirty_ && !worker_.busy()) {
+  if (dirty_ && !worker_.busy() && !HoldBatch()) {
     if (!connected()) {
       if (absl::Status s = Connect(); !s.ok()) return Fail(s);
     }

@@ -67,6 +67,7 @@ class DbSink : public Sink {
 
   // `registry` must outlive the sink.
   DbSink(DbSinkOptions options, const SchemaRegistry* registry);
+  ~DbSink() override;  // logs how many target transactions the sink sent
 
   // --- The engine's part.
   // Connects (session settings, the checkpoint table). connected(): there is one.
@@ -112,6 +113,8 @@ class DbSink : public Sink {
   absl::Status WriteEntry(uint64_t offset, const v1::JournalEntry& entry);
   absl::Status WriteEvent(uint64_t offset, const v1::ChangeEvent& ev);
   absl::StatusOr<TableFold*> FoldFor(const v1::TableSchema& schema);
+  // True while the sink should let the next batch grow instead of sending it now.
+  bool HoldBatch() const;
   // Everything written since the last batch, as a batch (stamped with the time).
   std::unique_ptr<Batch> TakeBatch();
 
@@ -120,6 +123,10 @@ class DbSink : public Sink {
   v1::Checkpoint current_;     // including written, uncommitted entries
   bool dirty_ = false;
   size_t unsent_ = 0;          // entries written since the last batch was taken
+  absl::Time first_unsent_;    // when the first of them was written
+  int64_t last_commit_micros_ = 0;  // source commit time of the newest TxnCommit written
+  uint64_t batches_ = 0;       // batches taken (target transactions) ...
+  uint64_t batched_entries_ = 0;  // ... and the journal entries they covered
   v1::Checkpoint in_flight_;   // the checkpoint of the batch on the commit thread
   SchemaCache schemas_;        // this sink's schema records, else the registry
   mongo_rows::SchemaMap mongo_schemas_;  // (_id, document) shapes of MongoDB collections

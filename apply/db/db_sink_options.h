@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+
 #include "tidemark/v1/schema.pb.h"
 
 namespace tidemark {
@@ -24,6 +26,10 @@ struct DbSinkOptions {
   // committed on the target, the sink folds at most this many more entries before
   // it waits for that commit.
   size_t batch_events = 65536;
+  // The applier's batch wait (config `batch_ms`). While the sink is catching up (see
+  // DbSink::Progress), a batch is sent once it has batch_events entries or its first
+  // entry waited this long, not as soon as the commit thread is free.
+  absl::Duration batch_wait = absl::Milliseconds(100);
 
   // The checkpoint row's key: "<pipeline>.<sink>".
   std::string checkpoint_key() const { return pipeline + "." + name; }
