@@ -9,16 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "offsets/journal_batch.h"
 #include "tidemark/v1/journal.pb.h"
 
 namespace tidemark {
-
-// Entries read from the journal, in journal order: entries[i] has offset first_offset + i.
-struct JournalBatch {
-  uint64_t first_offset = 0;
-  std::vector<v1::JournalEntry> entries;
-  uint64_t end_offset() const { return first_offset + entries.size(); }
-};
 
 class Sink {
  public:

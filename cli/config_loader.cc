@@ -28,6 +28,7 @@ constexpr uint64_t kDefaultRetainSeconds = 24 * 3600;
 constexpr uint64_t kDefaultSegmentBytes = 64ull << 20;
 constexpr uint32_t kDefaultGroupCommitMs = 5;
 constexpr uint64_t kDefaultGroupCommitBytes = 1ull << 20;
+constexpr uint64_t kDefaultCacheBytes = 16ull << 20;
 constexpr uint32_t kDefaultBatchEvents = 4096;
 // Kafka: a sink flush waits for every delivery report (a broker round trip plus
 // linger.ms), so it flushes less often: 65536 doubled PG→Kafka throughput over 4096 in
@@ -490,7 +491,7 @@ absl::Status ParseJournal(const Section& root, v1::JournalConfig* j) {
   TM_OPT(auto sec, root.Map("journal"));
   const Section s = sec.value_or(Section("", nullptr, YAML::Node(), "journal"));
   TM_RETURN_IF_ERROR(s.CheckKeys({"max_bytes", "retain", "retain_bytes", "segment_bytes",
-                                  "group_commit_ms", "group_commit_bytes"}));
+                                  "group_commit_ms", "group_commit_bytes", "cache_bytes"}));
   TM_OPT(auto max_bytes, s.Size("max_bytes"));
   j->set_max_bytes(max_bytes.value_or(kDefaultMaxBytes));
   TM_ASSIGN_OR_RETURN(uint64_t retain, WholeSeconds(s, "retain", kDefaultRetainSeconds));
@@ -507,6 +508,8 @@ absl::Status ParseJournal(const Section& root, v1::JournalConfig* j) {
   j->set_group_commit_ms(gc_ms);
   TM_OPT(auto gc_bytes, s.Size("group_commit_bytes"));
   j->set_group_commit_bytes(gc_bytes.value_or(kDefaultGroupCommitBytes));
+  TM_OPT(auto cache_bytes, s.Size("cache_bytes"));
+  j->set_cache_bytes(cache_bytes.value_or(kDefaultCacheBytes));
   return absl::OkStatus();
 }
 

@@ -186,6 +186,7 @@ std::string RenderConfig(const v1::PipelineConfig& c) {
   out << YAML::Key << "segment_bytes" << YAML::Value << SizeText(j.segment_bytes());
   out << YAML::Key << "group_commit_ms" << YAML::Value << j.group_commit_ms();
   out << YAML::Key << "group_commit_bytes" << YAML::Value << SizeText(j.group_commit_bytes());
+  out << YAML::Key << "cache_bytes" << YAML::Value << SizeText(j.cache_bytes());
   out << YAML::EndMap;
   out << YAML::Key << "snapshot" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "mode" << YAML::Value << c.snapshot().mode();

@@ -28,6 +28,7 @@ JournalOptions JournalOptionsFrom(const v1::PipelineConfig& c) {
   o.max_bytes = j.max_bytes();
   o.retain = absl::Seconds(static_cast<int64_t>(j.retain_seconds()));
   o.retain_bytes = j.retain_bytes();
+  o.cache_bytes = j.cache_bytes();
   return o;
 }
 

@@ -69,6 +69,8 @@ void Journal::Close() { impl_->Close(); }
 uint64_t Journal::sync_count() const { return impl_->sync_count(); }
 size_t Journal::segment_count() const { return impl_->segment_count(); }
 bool Journal::paused() const { return impl_->paused(); }
+uint64_t Journal::records_read_from_memory() const { return impl_->reads_cached(); }
+uint64_t Journal::records_read_from_disk() const { return impl_->reads_decoded(); }
 bool Journal::WaitUntilPaused(absl::Duration timeout) { return impl_->WaitUntilPaused(timeout); }
 
 // ---------------------------------------------------------------------------
@@ -76,6 +78,11 @@ bool Journal::WaitUntilPaused(absl::Duration timeout) { return impl_->WaitUntilP
 
 Journal::Impl::~Impl() {
   Close();
+  const uint64_t cached = reads_cached_.load(), decoded = reads_decoded_.load();
+  if (cached + decoded > 0) {
+    spdlog::info("journal: readers took {} records from memory and read {} from disk", cached,
+                 decoded);
+  }
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
@@ -271,15 +278,27 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
   }
 
   const uint32_t commit_end = jf::CommitEnd(entries);
+  const uint64_t count = entries.size();
+  if (opts_.cache_bytes > 0) {
+    // Cached before the record can become visible (below), so that a reader that
+    // keeps up finds it.
+    absl::StatusOr<jf::RecordHeader> h = jf::DecodeHeader(rec);
+    uint64_t committed_end;
+    {
+      absl::MutexLock l(&mu_);
+      committed_end = written_visible_;
+    }
+    if (h.ok()) Cache(first, std::move(entries), h->raw_len, committed_end);
+  }
   absl::MutexLock l(&mu_);
   active->index.push_back(RecordInfo{.pos = active_bytes,
                                      .size = rec.size(),
                                      .first_offset = first,
-                                     .entry_count = static_cast<uint32_t>(entries.size()),
+                                     .entry_count = static_cast<uint32_t>(count),
                                      .commit_end = commit_end});
   active->bytes += rec.size();
   disk_bytes_ += rec.size();
-  next_offset_ = first + entries.size();
+  next_offset_ = first + count;
   active->end = next_offset_;
   if (commit_end > 0) written_visible_ = first + commit_end;
   if (dirty_files_.empty() || dirty_files_.back() != active->file) {
@@ -290,6 +309,82 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
   if (was_clean) first_unsynced_ = absl::Now();
   if (was_clean || unsynced_bytes_ >= opts_.group_commit_bytes) flush_cv_.Signal();
   return first;
+}
+
+void Journal::Impl::Cache(uint64_t first, std::vector<v1::JournalEntry> entries,
+                          uint64_t bytes, uint64_t committed_end) {
+  std::deque<CachedRecord> evicted;  // freed after the lock is released
+  auto shared = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries));
+  absl::MutexLock l(&cache_mu_);
+  const absl::Time give_up = absl::Now() + opts_.cache_reader_wait;
+  auto unread_by_active_reader = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_) {
+    const uint64_t front_end = cache_.front().first + cache_.front().entries->size();
+    const absl::Time active_since = absl::Now() - opts_.cache_reader_wait;
+    for (const auto& r : readers_) {
+      if (r->position < front_end && r->position < committed_end &&
+          r->last_read >= active_since) {
+        return true;
+      }
+    }
+    return false;
+  };
+  while (!cache_.empty() && cache_used_ + bytes > opts_.cache_bytes) {
+    if (bytes <= opts_.cache_bytes && unread_by_active_reader() &&
+        !reader_moved_.WaitWithDeadline(&cache_mu_, give_up)) {
+      continue;  // a reader moved: look again
+    }
+    cache_used_ -= cache_.front().bytes;
+    evicted.push_back(std::move(cache_.front()));
+    cache_.pop_front();
+  }
+  if (bytes > opts_.cache_bytes) return;  // bigger than the whole cache
+  cache_used_ += bytes;
+  cache_.push_back(CachedRecord{.first = first, .entries = std::move(shared), .bytes = bytes});
+}
+
+std::shared_ptr<Journal::Impl::ReaderMark> Journal::Impl::AddReader(uint64_t position) {
+  auto mark = std::make_shared<ReaderMark>();
+  mark->position = position;
+  mark->last_read = absl::InfinitePast();  // active from its first Next()
+  absl::MutexLock l(&cache_mu_);
+  readers_.push_back(mark);
+  return mark;
+}
+
+void Journal::Impl::MarkReader(ReaderMark* mark, uint64_t position) {
+  absl::MutexLock l(&cache_mu_);
+  const bool moved = position != mark->position;
+  mark->position = position;
+  mark->last_read = absl::Now();
+  if (moved) reader_moved_.SignalAll();
+}
+
+void Journal::Impl::RemoveReader(const std::shared_ptr<ReaderMark>& mark) {
+  absl::MutexLock l(&cache_mu_);
+  readers_.erase(std::remove(readers_.begin(), readers_.end(), mark), readers_.end());
+  reader_moved_.SignalAll();
+}
+
+void Journal::Impl::ClearCache() {
+  std::deque<CachedRecord> evicted;
+  absl::MutexLock l(&cache_mu_);
+  evicted.swap(cache_);
+  cache_used_ = 0;
+}
+
+std::optional<Journal::Impl::CachedRecord> Journal::Impl::Cached(uint64_t offset) const {
+  absl::MutexLock l(&cache_mu_);
+  if (cache_.empty() || offset < cache_.front().first) return std::nullopt;
+  // The newest record whose first offset is <= offset.
+  auto it = std::upper_bound(cache_.begin(), cache_.end(), offset,
+                             [](uint64_t o, const CachedRecord& r) { return o < r.first; });
+  --it;
+  if (offset >= it->first + it->entries->size()) return std::nullopt;
+  return *it;
+}
+
+void Journal::Impl::CountRead(bool cached) {
+  (cached ? reads_cached_ : reads_decoded_).fetch_add(1, std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------------------

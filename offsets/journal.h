@@ -27,7 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "apply/sink.h"  // JournalBatch
+#include "offsets/journal_batch.h"
 #include "tidemark/v1/journal.pb.h"
 
 namespace tidemark {
@@ -40,6 +40,17 @@ struct JournalOptions {
   uint64_t max_bytes = 0;                       // disk cap; 0 = none. Append blocks at the cap.
   absl::Duration retain = absl::Hours(24);      // rewind window: keep segments younger than this
   uint64_t retain_bytes = 0;                    // and at least this many bytes of newest segments
+  // Recently appended records stay in memory, up to this many bytes of their
+  // serialized (uncompressed) size, for readers that keep up with the writer: they
+  // take the entries as appended instead of reading, decompressing and parsing them
+  // back. 0 = none. Memory use is a few times this figure for narrow rows.
+  uint64_t cache_bytes = 16ull << 20;
+  // Before the cache drops a record that a reader has not read yet, the writer waits
+  // up to this long for that reader if it read within this long and has visible
+  // entries left: capture then keeps pace with sinks that keep up, instead of
+  // pushing their next records out of memory. A reader that stops reading (its sink
+  // waits for a target, retries) holds nothing back for longer than this.
+  absl::Duration cache_reader_wait = absl::Seconds(1);
 };
 
 class JournalReader;
@@ -110,6 +121,9 @@ class Journal {
   uint64_t sync_count() const;
   // Number of segment files on disk.
   size_t segment_count() const;
+  // Records readers took from the cache of recent records / read from disk.
+  uint64_t records_read_from_memory() const;
+  uint64_t records_read_from_disk() const;
   // True while Append is blocked at the disk cap (capture paused).
   bool paused() const;
   // Blocks until Append is paused at the disk cap or `timeout` passes; returns paused().

@@ -9,7 +9,9 @@
 #ifndef TIDEMARK_OFFSETS_JOURNAL_IMPL_H_
 #define TIDEMARK_OFFSETS_JOURNAL_IMPL_H_
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -72,6 +74,26 @@ class Journal::Impl {
   Visible WaitVisible(uint64_t offset, absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
   // kOutOfRange naming the oldest retained offset when `offset` was deleted.
   absl::Status CheckRetained(uint64_t offset) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The cached record holding `offset` (see JournalOptions::cache_bytes), if any.
+  struct CachedRecord {
+    uint64_t first = 0;
+    SharedEntries entries;
+    uint64_t bytes = 0;  // serialized size
+  };
+  std::optional<CachedRecord> Cached(uint64_t offset) const ABSL_LOCKS_EXCLUDED(cache_mu_);
+  // Where a reader is, for the cache's eviction (see Cache()). Guarded by cache_mu_.
+  struct ReaderMark {
+    uint64_t position = 0;  // the next offset it returns
+    absl::Time last_read;   // its last Next(); InfinitePast before the first
+  };
+  // Registers a reader / records where it is / forgets it.
+  std::shared_ptr<ReaderMark> AddReader(uint64_t position) ABSL_LOCKS_EXCLUDED(cache_mu_);
+  void MarkReader(ReaderMark* mark, uint64_t position) ABSL_LOCKS_EXCLUDED(cache_mu_);
+  void RemoveReader(const std::shared_ptr<ReaderMark>& mark) ABSL_LOCKS_EXCLUDED(cache_mu_);
+  // Records readers took from the cache / decoded.
+  void CountRead(bool cached);
+  uint64_t reads_cached() const { return reads_cached_.load(); }
+  uint64_t reads_decoded() const { return reads_decoded_.load(); }
 
  private:
   struct Segment {
@@ -98,6 +120,17 @@ class Journal::Impl {
   absl::Status RecomputeVisible() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status RecoverNewest(Segment* seg) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status WriterError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Keeps an appended record's entries for readers, dropping the oldest beyond
+  // opts_.cache_bytes. Before dropping a record that an active reader (one that read
+  // within opts_.cache_reader_wait and has committed entries left to read) has not read
+  // yet, waits up to that long for it: a sink that keeps pace with capture reads from
+  // memory, at the price of capture slowing to the pace of the sinks while they
+  // apply. A sink that stops reading holds nothing back. Writer only.
+  // `committed_end`: written_visible_ before this record (what readers will see once
+  // it is durable, which the flusher does without the writer).
+  void Cache(uint64_t first, std::vector<v1::JournalEntry> entries, uint64_t bytes,
+             uint64_t committed_end) ABSL_LOCKS_EXCLUDED(cache_mu_);
+  void ClearCache() ABSL_LOCKS_EXCLUDED(cache_mu_);
 
   const JournalOptions opts_;
   int lock_fd_ = -1;  // DIR/LOCK, flock'd: one process per journal
@@ -127,6 +160,14 @@ class Journal::Impl {
   bool flusher_done_ ABSL_GUARDED_BY(mu_) = true;
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
   std::function<void(uint64_t)> durable_cb_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex cache_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::deque<CachedRecord> cache_ ABSL_GUARDED_BY(cache_mu_);  // oldest first, contiguous
+  uint64_t cache_used_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  std::vector<std::shared_ptr<ReaderMark>> readers_ ABSL_GUARDED_BY(cache_mu_);
+  absl::CondVar reader_moved_;  // a reader advanced or went away (with cache_mu_)
+  std::atomic<uint64_t> reads_cached_{0};
+  std::atomic<uint64_t> reads_decoded_{0};
 
   absl::Mutex close_mu_;  // serializes Close()
   std::thread flusher_ ABSL_GUARDED_BY(close_mu_);

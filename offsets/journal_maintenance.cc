@@ -142,6 +142,7 @@ absl::StatusOr<std::optional<std::pair<uint64_t, v1::TxnCommit>>> Journal::Impl:
 absl::Status Journal::Impl::TruncateTo(uint64_t offset) {
   absl::MutexLock r(&retention_mu_);
   TM_RETURN_IF_ERROR(Sync());  // nothing in flight in the flusher from here on
+  ClearCache();  // it may hold the entries being cut
   std::vector<std::shared_ptr<Segment>> later;
   std::shared_ptr<Segment> seg;
   uint64_t old_next;

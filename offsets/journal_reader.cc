@@ -19,18 +19,18 @@ namespace {
 // A record's entries, decoded.
 struct Decoded {
   uint64_t first = 0;
-  std::vector<v1::JournalEntry> entries;
+  SharedEntries entries;
 };
 
 // Reads and decodes the record holding `offset`.
 absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
   TM_ASSIGN_OR_RETURN(Journal::Impl::Located loc, journal->Locate(offset));
   TM_ASSIGN_OR_RETURN(v1::JournalBatch rec, loc.file->ReadRecord(loc.info));
-  Decoded d;
-  d.first = loc.info.first_offset;
-  d.entries.reserve(static_cast<size_t>(rec.entries_size()));
-  for (auto& e : *rec.mutable_entries()) d.entries.push_back(std::move(e));
-  return d;
+  std::vector<v1::JournalEntry> entries;
+  entries.reserve(static_cast<size_t>(rec.entries_size()));
+  for (auto& e : *rec.mutable_entries()) entries.push_back(std::move(e));
+  return Decoded{.first = loc.info.first_offset,
+                 .entries = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries))};
 }
 
 // One worker thread that reads and decodes one record ahead of the reader, so that
@@ -104,7 +104,9 @@ class ReadAheadWorker {
 // its error comes from Next as before.
 class Reader final : public JournalReader {
  public:
-  Reader(Journal::Impl* journal, uint64_t from) : journal_(journal), pos_(from) {}
+  Reader(Journal::Impl* journal, uint64_t from)
+      : journal_(journal), pos_(from), mark_(journal->AddReader(from)) {}
+  ~Reader() override { journal_->RemoveReader(mark_); }
 
   absl::StatusOr<JournalBatch> Next(size_t max_entries, absl::Duration max_wait) override {
     JournalBatch batch;
@@ -113,6 +115,7 @@ class Reader final : public JournalReader {
     auto [visible, closed, error] = journal_->WaitVisible(pos_, absl::Now() + max_wait);
     TM_RETURN_IF_ERROR(journal_->CheckRetained(pos_));
     if (visible <= pos_) {
+      journal_->MarkReader(mark_.get(), pos_);
       if (!error.ok()) return error;
       if (closed) {
         return absl::CancelledError(
@@ -123,7 +126,7 @@ class Reader final : public JournalReader {
     const uint64_t limit = visible - pos_ <= max_entries ? visible : pos_ + max_entries;
     batch.entries.reserve(limit - pos_);
     while (pos_ < limit) {
-      if (pos_ < cache_first_ || pos_ >= cache_first_ + cache_.size()) {
+      if (pos_ < cache_first_ || pos_ >= cache_end()) {
         absl::Status st = Load();
         if (!st.ok()) {
           if (batch.entries.empty()) return st;
@@ -131,46 +134,57 @@ class Reader final : public JournalReader {
         }
         ReadAhead(visible);
       }
-      const uint64_t to = std::min<uint64_t>(limit, cache_first_ + cache_.size());
-      for (uint64_t o = pos_; o < to; ++o) {
-        batch.entries.push_back(std::move(cache_[o - cache_first_]));
-      }
+      const uint64_t to = std::min<uint64_t>(limit, cache_end());
+      batch.entries.Append(record_, pos_ - cache_first_, to - cache_first_);
       pos_ = to;
     }
-    if (pos_ >= cache_first_ + cache_.size()) cache_.clear();
+    if (pos_ >= cache_end()) record_.reset();
+    journal_->MarkReader(mark_.get(), pos_);
     return batch;
   }
 
   uint64_t position() const override { return pos_; }
 
  private:
-  // Reads and decodes the record holding pos_ into the cache (from the read ahead
-  // when it was for pos_ and succeeded).
+  uint64_t cache_end() const { return record_ ? cache_first_ + record_->size() : 0; }
+
+  // Makes the record holding pos_ the current one: from the journal's cache of
+  // recent records, else read and decoded (by the read ahead when it was for pos_
+  // and succeeded).
   absl::Status Load() {
-    cache_.clear();
+    record_.reset();
+    if (std::optional<Journal::Impl::CachedRecord> c = journal_->Cached(pos_)) {
+      journal_->CountRead(/*cached=*/true);
+      cache_first_ = c->first;
+      record_ = std::move(c->entries);
+      return absl::OkStatus();
+    }
+    journal_->CountRead(/*cached=*/false);
     std::optional<absl::StatusOr<Decoded>> d;
     if (ahead_ != nullptr) d = ahead_->Take(pos_);
     if (!d.has_value() || !d->ok()) d = DecodeRecord(journal_, pos_);
     TM_RETURN_IF_ERROR(d->status());
     cache_first_ = (*d)->first;
-    cache_ = std::move((*d)->entries);
+    record_ = std::move((*d)->entries);
     return absl::OkStatus();
   }
 
-  // Starts decoding the record after the cache when its first entry is visible
-  // (so that record is durable and complete).
+  // Starts decoding the record after the current one when its first entry is
+  // visible (so that record is durable and complete) and it is not in the journal's
+  // cache.
   void ReadAhead(uint64_t visible) {
-    const uint64_t next = cache_first_ + cache_.size();
-    if (next >= visible) return;
+    const uint64_t next = cache_end();
+    if (next >= visible || journal_->Cached(next).has_value()) return;
     if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_);
     ahead_->Start(next);
   }
 
   Journal::Impl* const journal_;
   uint64_t pos_;
-  uint64_t cache_first_ = 0;
-  std::vector<v1::JournalEntry> cache_;  // entries before pos_ are moved-from
+  uint64_t cache_first_ = 0;  // offset of record_'s first entry
+  SharedEntries record_;      // the record holding pos_, if loaded
   std::unique_ptr<ReadAheadWorker> ahead_;  // started on the first read ahead
+  const std::shared_ptr<Journal::Impl::ReaderMark> mark_;  // where it is, for the cache
 };
 
 }  // namespace

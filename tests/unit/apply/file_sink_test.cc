@@ -304,10 +304,11 @@ TEST_F(FileSinkTest, SchemaFromJournalWhenRegistryLacksIt) {
   absl::Status missing = (*sink)->Write(Txn(0, 1, 1, 10));
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
   ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
-  JournalBatch b = Txn(0, 1, 1, 10);
   v1::JournalEntry schema;
   *schema.mutable_schema() = Schema();
-  b.entries.insert(b.entries.begin(), schema);
+  JournalBatch b;
+  b.entries.push_back(schema);
+  for (const v1::JournalEntry& e : Txn(0, 1, 1, 10).entries) b.entries.push_back(e);
   ASSERT_TRUE((*sink)->Write(b).ok());
   ASSERT_TRUE((*sink)->Flush().ok());
   EXPECT_EQ(Lines(path_).size(), 1u);

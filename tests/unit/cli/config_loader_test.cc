@@ -83,6 +83,7 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(j.segment_bytes(), 64ull << 20);
   EXPECT_EQ(j.group_commit_ms(), 5u);
   EXPECT_EQ(j.group_commit_bytes(), 1ull << 20);
+  EXPECT_EQ(j.cache_bytes(), 16ull << 20);
   EXPECT_EQ(c.snapshot().mode(), "initial");
   EXPECT_EQ(c.snapshot().chunk_rows(), 10000u);
   EXPECT_EQ(c.reconcile().every_seconds(), 0u);
@@ -169,7 +170,7 @@ TEST(ConfigLoader, UnknownKeyInSinkListsTheKeysOfItsType) {
 TEST(ConfigLoader, UnknownKeyInJournalSnapshotReconcileMetrics) {
   EXPECT_EQ(Err(std::string(kBase) + "journal:\n  retention: 24h\n"),
             "p.yaml:11:3: unknown key 'retention' in journal (allowed: max_bytes, retain, "
-            "retain_bytes, segment_bytes, group_commit_ms, group_commit_bytes)");
+            "retain_bytes, segment_bytes, group_commit_ms, group_commit_bytes, cache_bytes)");
   EXPECT_EQ(Err(std::string(kBase) + "snapshot: {mdoe: never}\n"),
             "p.yaml:10:12: unknown key 'mdoe' in snapshot (allowed: mode, chunk_rows)");
   EXPECT_EQ(Err(std::string(kBase) + "reconcile: {each: 1h}\n"),

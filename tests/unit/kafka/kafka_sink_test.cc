@@ -52,7 +52,7 @@ KafkaSinkOptions Options(const MockCluster& c) {
 JournalBatch Batch(uint64_t first, std::vector<v1::JournalEntry> entries) {
   JournalBatch b;
   b.first_offset = first;
-  b.entries = std::move(entries);
+  b.entries = JournalEntries(std::move(entries));
   return b;
 }
 

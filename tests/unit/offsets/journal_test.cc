@@ -314,5 +314,110 @@ TEST(JournalFormatTest, EncodingFromEntriesEqualsEncodingTheBatch) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(JournalCacheTest, ReadersTakeRecentRecordsFromMemoryAndOlderOnesFromDisk) {
+  JournalOptions o = TestOptions(NewTempDir());
+  std::vector<std::vector<v1::JournalEntry>> txns;
+  for (int t = 0; t < 5; ++t) txns.push_back(Txn(fmt::format("t{}", t), 3));
+  // Room for the two newest records' serialized bytes (all five are the same size).
+  std::string one;
+  ASSERT_TRUE(journal_format::EncodeRecord(0, txns[0], &one).ok());
+  auto header = journal_format::DecodeHeader(one);
+  ASSERT_TRUE(header.ok());
+  o.cache_bytes = 2 * header->raw_len;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  std::vector<std::string> all;
+  for (const auto& t : txns) {
+    for (const auto& tag : Tags(t)) all.push_back(tag);
+    ASSERT_TRUE((*j)->Append(t).ok());
+  }
+  ASSERT_TRUE((*j)->Sync().ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  std::vector<v1::JournalEntry> got = ReadN(**r, all.size(), 1000);
+  EXPECT_EQ(Tags(got), all);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].SerializeAsString(), txns[i / 5][i % 5].SerializeAsString()) << i;
+  }
+  EXPECT_EQ((*j)->records_read_from_disk(), 3u);
+  EXPECT_EQ((*j)->records_read_from_memory(), 2u);
+}
+
+TEST(JournalCacheTest, NoCacheReadsEverythingFromDisk) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.cache_bytes = 0;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("a", 2)).ok());
+  ASSERT_TRUE((*j)->Append(Txn("b", 2)).ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Tags(ReadN(**r, 8)), (std::vector<std::string>{"b:a", "e:a#0", "e:a#1", "c:a", "b:b",
+                                                             "e:b#0", "e:b#1", "c:b"}));
+  EXPECT_EQ((*j)->records_read_from_memory(), 0u);
+  EXPECT_EQ((*j)->records_read_from_disk(), 2u);
+}
+
+TEST(JournalCacheTest, TruncationDropsCachedEntriesItCut) {
+  JournalOptions o = TestOptions(NewTempDir());
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("a", 1)).ok());
+  std::vector<v1::JournalEntry> open_txn{Begin("x"), Event("x", 0)};
+  ASSERT_TRUE((*j)->Append(open_txn).ok());
+  ASSERT_TRUE((*j)->TruncateTo(3).ok());  // cuts the unfinished transaction x
+  ASSERT_TRUE((*j)->Append(Txn("b", 1)).ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Tags(ReadN(**r, 6)),
+            (std::vector<std::string>{"b:a", "e:a#0", "c:a", "b:b", "e:b#0", "c:b"}));
+}
+
+TEST(JournalCacheTest, WriterWaitsForAnActiveReaderBeforeDroppingWhatItHasNotRead) {
+  JournalOptions o = TestOptions(NewTempDir());
+  std::string one;
+  ASSERT_TRUE(journal_format::EncodeRecord(0, Txn("t0", 3), &one).ok());
+  o.cache_bytes = 2 * journal_format::DecodeHeader(one)->raw_len;  // two records
+  o.cache_reader_wait = absl::Minutes(5);  // longer than any pause of this test's reader
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("t0", 3)).ok());
+  ASSERT_TRUE((*j)->Append(Txn("t1", 3)).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  std::vector<v1::JournalEntry> got = ReadN(**r, 5, 5);  // t0; t1 is visible and unread
+  std::thread writer([&] {
+    for (int t = 2; t < 8; ++t) EXPECT_TRUE((*j)->Append(Txn(fmt::format("t{}", t), 3)).ok());
+    EXPECT_TRUE((*j)->Sync().ok());
+  });
+  for (auto& e : ReadN(**r, 35, 5)) got.push_back(e);
+  writer.join();
+  std::vector<std::string> want;
+  for (int t = 0; t < 8; ++t) {
+    for (const auto& tag : Tags(Txn(fmt::format("t{}", t), 3))) want.push_back(tag);
+  }
+  EXPECT_EQ(Tags(got), want);
+  EXPECT_EQ((*j)->records_read_from_disk(), 0u) << "each record was read before it was dropped";
+  EXPECT_EQ((*j)->records_read_from_memory(), 8u);
+}
+
+TEST(JournalCacheTest, ReaderThatHasNotReadYetHoldsNothingBack) {
+  JournalOptions o = TestOptions(NewTempDir());
+  std::string one;
+  ASSERT_TRUE(journal_format::EncodeRecord(0, Txn("t0", 3), &one).ok());
+  o.cache_bytes = 2 * journal_format::DecodeHeader(one)->raw_len;
+  o.cache_reader_wait = absl::Minutes(5);
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  auto r = (*j)->NewReader(0);  // never reads while the writer appends
+  ASSERT_TRUE(r.ok());
+  for (int t = 0; t < 6; ++t) ASSERT_TRUE((*j)->Append(Txn(fmt::format("t{}", t), 3)).ok());
+  ASSERT_TRUE((*j)->Sync().ok());
+  EXPECT_EQ(ReadN(**r, 30, 1000).size(), 30u);
+  EXPECT_EQ((*j)->records_read_from_disk(), 4u);
+  EXPECT_EQ((*j)->records_read_from_memory(), 2u);
+}
+
 }  // namespace
 }  // namespace tidemark

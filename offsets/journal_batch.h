@@ -1,0 +1,107 @@
+// What a JournalReader hands to a sink: journal entries in journal order, each a
+// read-only view into a record's entries that the batch shares (with the journal's
+// cache of recent records and with other readers) instead of copying.
+#ifndef TIDEMARK_OFFSETS_JOURNAL_BATCH_H_
+#define TIDEMARK_OFFSETS_JOURNAL_BATCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "tidemark/v1/journal.pb.h"
+
+namespace tidemark {
+
+// The entries of one journal record, immutable once shared.
+using SharedEntries = std::shared_ptr<const std::vector<v1::JournalEntry>>;
+
+// A sequence of const entries. Either views into shared records (Append: what
+// readers build) or entries of its own (push_back and the constructors: tests and
+// tools); both kinds may be mixed.
+class JournalEntries {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = v1::JournalEntry;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const v1::JournalEntry*;
+    using reference = const v1::JournalEntry&;
+    const_iterator() = default;
+    explicit const_iterator(const v1::JournalEntry* const* p) : p_(p) {}
+    reference operator*() const { return **p_; }
+    pointer operator->() const { return *p_; }
+    const_iterator& operator++() { ++p_; return *this; }
+    const_iterator operator++(int) { const_iterator t = *this; ++p_; return t; }
+    const_iterator& operator--() { --p_; return *this; }
+    const_iterator& operator+=(difference_type n) { p_ += n; return *this; }
+    const_iterator operator+(difference_type n) const { return const_iterator(p_ + n); }
+    difference_type operator-(const const_iterator& o) const { return p_ - o.p_; }
+    reference operator[](difference_type n) const { return *p_[n]; }
+    bool operator==(const const_iterator& o) const { return p_ == o.p_; }
+    bool operator!=(const const_iterator& o) const { return p_ != o.p_; }
+
+   private:
+    const v1::JournalEntry* const* p_ = nullptr;
+  };
+
+  JournalEntries() = default;
+  JournalEntries(std::initializer_list<v1::JournalEntry> entries) {
+    entries_.reserve(entries.size());
+    for (const v1::JournalEntry& e : entries) push_back(e);
+  }
+  explicit JournalEntries(std::vector<v1::JournalEntry> entries) {
+    const size_t n = entries.size();
+    Append(std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries)), 0, n);
+  }
+  JournalEntries(JournalEntries&&) noexcept = default;
+  JournalEntries& operator=(JournalEntries&&) noexcept = default;
+  // Copies share the records and the entries of their own.
+  JournalEntries(const JournalEntries&) = default;
+  JournalEntries& operator=(const JournalEntries&) = default;
+
+  // Views entries [from, to) of `record`.
+  void Append(const SharedEntries& record, size_t from, size_t to) {
+    if (from >= to) return;
+    if (records_.empty() || records_.back() != record) records_.push_back(record);
+    for (size_t i = from; i < to; ++i) entries_.push_back(&(*record)[i]);
+  }
+  // Appends an entry of its own.
+  void push_back(v1::JournalEntry entry) {
+    if (own_ == nullptr) own_ = std::make_shared<std::deque<v1::JournalEntry>>();
+    own_->push_back(std::move(entry));
+    entries_.push_back(&own_->back());
+  }
+  void reserve(size_t n) { entries_.reserve(n); }
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const v1::JournalEntry& operator[](size_t i) const { return *entries_[i]; }
+  const v1::JournalEntry& front() const { return *entries_.front(); }
+  const v1::JournalEntry& back() const { return *entries_.back(); }
+  const_iterator begin() const { return const_iterator(entries_.data()); }
+  const_iterator end() const { return const_iterator(entries_.data() + entries_.size()); }
+
+ private:
+  std::vector<const v1::JournalEntry*> entries_;
+  std::vector<SharedEntries> records_;  // keeps the viewed records alive
+  // Entries of its own: a deque keeps their addresses as it grows. Shared by
+  // copies, which only ever append.
+  std::shared_ptr<std::deque<v1::JournalEntry>> own_;
+};
+
+// Entries read from the journal, in journal order: entries[i] has offset first_offset + i.
+struct JournalBatch {
+  uint64_t first_offset = 0;
+  JournalEntries entries;
+  uint64_t end_offset() const { return first_offset + entries.size(); }
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_OFFSETS_JOURNAL_BATCH_H_
