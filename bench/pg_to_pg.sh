@@ -39,6 +39,7 @@
 # Knobs (environment): SCALE (10), CLIENTS (4), JOBS (2), PGBENCH_TX (62500 per client),
 # ORDER (sub,tidemark), POLL (0.1), DURABLE (0; 1 = fsync on all three servers),
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
+# CACHE_BYTES (journal.cache_bytes, e.g. 64MiB; unset = tidemark's default),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
 # process and its target backend, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1), KEEP=1 keeps the work
@@ -207,7 +208,9 @@ sinks:
     type: postgres
     dsn: "${DSN[tm]}"$batch
 snapshot:
-  mode: never
+  mode: never${CACHE_BYTES:+
+journal:
+  cache_bytes: $CACHE_BYTES}
 EOF
   log "tidemark run (PG → PG sink)"
   WCPU="?" CCPU="?" TCPU="?"
@@ -232,11 +235,13 @@ EOF
   if [[ -n $PERF_PID ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=""; fi
   for tid in $(ls "/proc/$TM_PID/task" | sort -n); do threads+=" $(cpu_secs "$TM_PID/task/$tid")"; done
   CCPU=$(cpu_secs "$TM_PID")
+  local rss_mb
+  rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$TM_PID/status")
   kill -TERM "$TM_PID"; wait "$TM_PID" || log "warning: tidemark exited with status $? after SIGTERM"
   TM_PID=""
   SECS[tidemark]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[tidemark]=$CCPU CPU_WALSND[tidemark]=$WCPU CPU_TARGET[tidemark]=$TCPU
-  NOTE[tidemark]="thread CPU s (creation order):$threads; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
+  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
   if [[ $PERF == 1 ]]; then
     perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
       | head -300 >"$WORK/perf-report.txt" || true
