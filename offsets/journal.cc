@@ -316,6 +316,7 @@ void Journal::Impl::Cache(uint64_t first, std::vector<v1::JournalEntry> entries,
   std::deque<CachedRecord> evicted;  // freed after the lock is released
   auto shared = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries));
   absl::MutexLock l(&cache_mu_);
+  DropReadRecords(&evicted);
   const absl::Time give_up = absl::Now() + opts_.cache_reader_wait;
   auto unread_by_active_reader = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_) {
     const uint64_t front_end = cache_.front().first + cache_.front().entries->size();
@@ -352,11 +353,26 @@ std::shared_ptr<Journal::Impl::ReaderMark> Journal::Impl::AddReader(uint64_t pos
 }
 
 void Journal::Impl::MarkReader(ReaderMark* mark, uint64_t position) {
+  std::deque<CachedRecord> read;  // freed after the lock is released
   absl::MutexLock l(&cache_mu_);
   const bool moved = position != mark->position;
   mark->position = position;
   mark->last_read = absl::Now();
-  if (moved) reader_moved_.SignalAll();
+  if (moved) {
+    DropReadRecords(&read);
+    reader_moved_.SignalAll();
+  }
+}
+
+void Journal::Impl::DropReadRecords(std::deque<CachedRecord>* out) {
+  if (readers_.empty()) return;
+  uint64_t slowest = UINT64_MAX;
+  for (const auto& r : readers_) slowest = std::min(slowest, r->position);
+  while (!cache_.empty() && cache_.front().first + cache_.front().entries->size() <= slowest) {
+    cache_used_ -= cache_.front().bytes;
+    out->push_back(std::move(cache_.front()));
+    cache_.pop_front();
+  }
 }
 
 void Journal::Impl::RemoveReader(const std::shared_ptr<ReaderMark>& mark) {

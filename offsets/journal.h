@@ -40,8 +40,9 @@ struct JournalOptions {
   uint64_t max_bytes = 0;                       // disk cap; 0 = none. Append blocks at the cap.
   absl::Duration retain = absl::Hours(24);      // rewind window: keep segments younger than this
   uint64_t retain_bytes = 0;                    // and at least this many bytes of newest segments
-  // Recently appended records stay in memory, up to this many bytes of their
-  // serialized (uncompressed) size, for readers that keep up with the writer: they
+  // Recently appended records stay in memory until every reader has read them, up
+  // to this many bytes of their serialized (uncompressed) size, for readers that
+  // keep up with the writer: they
   // take the entries as appended instead of reading, decompressing and parsing them
   // back. 0 = none. Memory use is a few times this figure for narrow rows.
   uint64_t cache_bytes = 16ull << 20;

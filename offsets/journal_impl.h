@@ -131,6 +131,10 @@ class Journal::Impl {
   void Cache(uint64_t first, std::vector<v1::JournalEntry> entries, uint64_t bytes,
              uint64_t committed_end) ABSL_LOCKS_EXCLUDED(cache_mu_);
   void ClearCache() ABSL_LOCKS_EXCLUDED(cache_mu_);
+  // Moves the cached records that every reader has read past to `out` (to be freed
+  // once cache_mu_ is released): while the readers keep up, the cache holds only what
+  // they have yet to read, and memory is reused while it is warm.
+  void DropReadRecords(std::deque<CachedRecord>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_);
 
   const JournalOptions opts_;
   int lock_fd_ = -1;  // DIR/LOCK, flock'd: one process per journal

@@ -419,5 +419,24 @@ TEST(JournalCacheTest, ReaderThatHasNotReadYetHoldsNothingBack) {
   EXPECT_EQ((*j)->records_read_from_memory(), 2u);
 }
 
+TEST(JournalCacheTest, RecordsEveryReaderHasReadPastAreDropped) {
+  JournalOptions o = TestOptions(NewTempDir());
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("a", 1)).ok());
+  ASSERT_TRUE((*j)->Append(Txn("b", 1)).ok());
+  auto first = (*j)->NewReader(0);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(ReadN(**first, 6).size(), 6u);
+  EXPECT_EQ((*j)->records_read_from_memory(), 2u);
+  // The only reader is past both records: the cache let them go, so a later reader
+  // (a rewind) reads them from disk.
+  auto later = (*j)->NewReader(0);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(Tags(ReadN(**later, 6)),
+            (std::vector<std::string>{"b:a", "e:a#0", "c:a", "b:b", "e:b#0", "c:b"}));
+  EXPECT_EQ((*j)->records_read_from_disk(), 2u);
+}
+
 }  // namespace
 }  // namespace tidemark
