@@ -16,14 +16,6 @@ absl::Status ByteReader::Malformed(std::string_view message) const {
       fmt::format("{}: {} at byte {} of {}", context_, message, pos_, data_.size()));
 }
 
-absl::StatusOr<uint64_t> ByteReader::BigEndian(size_t width, std::string_view what) {
-  if (remaining() < width) return Truncated(what);
-  uint64_t v = 0;
-  for (size_t i = 0; i < width; ++i) v = (v << 8) | static_cast<uint8_t>(data_[pos_ + i]);
-  pos_ += width;
-  return v;
-}
-
 absl::StatusOr<uint64_t> ByteReader::UintLE(size_t width, std::string_view what) {
   if (width == 0 || width > 8) return Malformed(fmt::format("bad integer width {}", width));
   if (remaining() < width) return Truncated(what);
@@ -33,45 +25,6 @@ absl::StatusOr<uint64_t> ByteReader::UintLE(size_t width, std::string_view what)
   }
   pos_ += width;
   return v;
-}
-
-absl::StatusOr<uint8_t> ByteReader::U8(std::string_view what) {
-  auto v = BigEndian(1, what);
-  if (!v.ok()) return v.status();
-  return static_cast<uint8_t>(*v);
-}
-absl::StatusOr<uint16_t> ByteReader::U16(std::string_view what) {
-  auto v = BigEndian(2, what);
-  if (!v.ok()) return v.status();
-  return static_cast<uint16_t>(*v);
-}
-absl::StatusOr<uint32_t> ByteReader::U32(std::string_view what) {
-  auto v = BigEndian(4, what);
-  if (!v.ok()) return v.status();
-  return static_cast<uint32_t>(*v);
-}
-absl::StatusOr<uint64_t> ByteReader::U64(std::string_view what) { return BigEndian(8, what); }
-absl::StatusOr<int16_t> ByteReader::I16(std::string_view what) {
-  auto v = BigEndian(2, what);
-  if (!v.ok()) return v.status();
-  return static_cast<int16_t>(static_cast<uint16_t>(*v));
-}
-absl::StatusOr<int32_t> ByteReader::I32(std::string_view what) {
-  auto v = BigEndian(4, what);
-  if (!v.ok()) return v.status();
-  return static_cast<int32_t>(static_cast<uint32_t>(*v));
-}
-absl::StatusOr<int64_t> ByteReader::I64(std::string_view what) {
-  auto v = BigEndian(8, what);
-  if (!v.ok()) return v.status();
-  return static_cast<int64_t>(*v);
-}
-
-absl::StatusOr<std::string_view> ByteReader::Bytes(size_t n, std::string_view what) {
-  if (remaining() < n) return Truncated(what);
-  std::string_view out = data_.substr(pos_, n);
-  pos_ += n;
-  return out;
 }
 
 absl::StatusOr<std::string_view> ByteReader::CString(std::string_view what) {
