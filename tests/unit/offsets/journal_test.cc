@@ -314,16 +314,19 @@ TEST(JournalFormatTest, EncodingFromEntriesEqualsEncodingTheBatch) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(JournalCacheTest, ReadersTakeRecentRecordsFromMemoryAndOlderOnesFromDisk) {
+// Options whose cache holds exactly two records of Txn(name, 3) (their serialized size).
+JournalOptions TwoTxnCache() {
   JournalOptions o = TestOptions(NewTempDir());
+  std::string one;
+  EXPECT_TRUE(journal_format::EncodeRecord(0, Txn("t0", 3), &one).ok());
+  o.cache_bytes = 2 * journal_format::DecodeHeader(one)->raw_len;
+  return o;
+}
+
+TEST(JournalCacheTest, ReadersTakeRecentRecordsFromMemoryAndOlderOnesFromDisk) {
+  JournalOptions o = TwoTxnCache();  // the two newest records (all five are the same size)
   std::vector<std::vector<v1::JournalEntry>> txns;
   for (int t = 0; t < 5; ++t) txns.push_back(Txn(fmt::format("t{}", t), 3));
-  // Room for the two newest records' serialized bytes (all five are the same size).
-  std::string one;
-  ASSERT_TRUE(journal_format::EncodeRecord(0, txns[0], &one).ok());
-  auto header = journal_format::DecodeHeader(one);
-  ASSERT_TRUE(header.ok());
-  o.cache_bytes = 2 * header->raw_len;
   auto j = Journal::Open(o);
   ASSERT_TRUE(j.ok());
   std::vector<std::string> all;
@@ -374,10 +377,7 @@ TEST(JournalCacheTest, TruncationDropsCachedEntriesItCut) {
 }
 
 TEST(JournalCacheTest, WriterWaitsForAnActiveReaderBeforeDroppingWhatItHasNotRead) {
-  JournalOptions o = TestOptions(NewTempDir());
-  std::string one;
-  ASSERT_TRUE(journal_format::EncodeRecord(0, Txn("t0", 3), &one).ok());
-  o.cache_bytes = 2 * journal_format::DecodeHeader(one)->raw_len;  // two records
+  JournalOptions o = TwoTxnCache();
   o.cache_reader_wait = absl::Minutes(5);  // longer than any pause of this test's reader
   auto j = Journal::Open(o);
   ASSERT_TRUE(j.ok());
@@ -403,10 +403,7 @@ TEST(JournalCacheTest, WriterWaitsForAnActiveReaderBeforeDroppingWhatItHasNotRea
 }
 
 TEST(JournalCacheTest, ReaderThatHasNotReadYetHoldsNothingBack) {
-  JournalOptions o = TestOptions(NewTempDir());
-  std::string one;
-  ASSERT_TRUE(journal_format::EncodeRecord(0, Txn("t0", 3), &one).ok());
-  o.cache_bytes = 2 * journal_format::DecodeHeader(one)->raw_len;
+  JournalOptions o = TwoTxnCache();
   o.cache_reader_wait = absl::Minutes(5);
   auto j = Journal::Open(o);
   ASSERT_TRUE(j.ok());
