@@ -313,6 +313,7 @@ absl::StatusOr<uint64_t> Journal::Impl::Append(std::vector<v1::JournalEntry> ent
 
 void Journal::Impl::Cache(uint64_t first, std::vector<v1::JournalEntry> entries,
                           uint64_t bytes, uint64_t committed_end) {
+  if (bytes > opts_.cache_bytes) return;  // bigger than the whole cache: readers decode it
   std::deque<CachedRecord> evicted;  // freed after the lock is released
   auto shared = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries));
   absl::MutexLock l(&cache_mu_);
@@ -330,15 +331,13 @@ void Journal::Impl::Cache(uint64_t first, std::vector<v1::JournalEntry> entries,
     return false;
   };
   while (!cache_.empty() && cache_used_ + bytes > opts_.cache_bytes) {
-    if (bytes <= opts_.cache_bytes && unread_by_active_reader() &&
-        !reader_moved_.WaitWithDeadline(&cache_mu_, give_up)) {
+    if (unread_by_active_reader() && !reader_moved_.WaitWithDeadline(&cache_mu_, give_up)) {
       continue;  // a reader moved: look again
     }
     cache_used_ -= cache_.front().bytes;
     evicted.push_back(std::move(cache_.front()));
     cache_.pop_front();
   }
-  if (bytes > opts_.cache_bytes) return;  // bigger than the whole cache
   cache_used_ += bytes;
   cache_.push_back(CachedRecord{.first = first, .entries = std::move(shared), .bytes = bytes});
 }

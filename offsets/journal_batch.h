@@ -27,7 +27,7 @@ class JournalEntries {
  public:
   class const_iterator {
    public:
-    using iterator_category = std::random_access_iterator_tag;
+    using iterator_category = std::forward_iterator_tag;
     using value_type = v1::JournalEntry;
     using difference_type = std::ptrdiff_t;
     using pointer = const v1::JournalEntry*;
@@ -38,11 +38,6 @@ class JournalEntries {
     pointer operator->() const { return *p_; }
     const_iterator& operator++() { ++p_; return *this; }
     const_iterator operator++(int) { const_iterator t = *this; ++p_; return t; }
-    const_iterator& operator--() { --p_; return *this; }
-    const_iterator& operator+=(difference_type n) { p_ += n; return *this; }
-    const_iterator operator+(difference_type n) const { return const_iterator(p_ + n); }
-    difference_type operator-(const const_iterator& o) const { return p_ - o.p_; }
-    reference operator[](difference_type n) const { return *p_[n]; }
     bool operator==(const const_iterator& o) const { return p_ == o.p_; }
     bool operator!=(const const_iterator& o) const { return p_ != o.p_; }
 
@@ -82,8 +77,6 @@ class JournalEntries {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   const v1::JournalEntry& operator[](size_t i) const { return *entries_[i]; }
-  const v1::JournalEntry& front() const { return *entries_.front(); }
-  const v1::JournalEntry& back() const { return *entries_.back(); }
   const_iterator begin() const { return const_iterator(entries_.data()); }
   const_iterator end() const { return const_iterator(entries_.data() + entries_.size()); }
 

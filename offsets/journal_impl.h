@@ -166,7 +166,7 @@ class Journal::Impl {
   std::function<void(uint64_t)> durable_cb_ ABSL_GUARDED_BY(mu_);
 
   mutable absl::Mutex cache_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  std::deque<CachedRecord> cache_ ABSL_GUARDED_BY(cache_mu_);  // oldest first, contiguous
+  std::deque<CachedRecord> cache_ ABSL_GUARDED_BY(cache_mu_);  // oldest first
   uint64_t cache_used_ ABSL_GUARDED_BY(cache_mu_) = 0;
   std::vector<std::shared_ptr<ReaderMark>> readers_ ABSL_GUARDED_BY(cache_mu_);
   absl::CondVar reader_moved_;  // a reader advanced or went away (with cache_mu_)
