@@ -237,11 +237,13 @@ EOF
   CCPU=$(cpu_secs "$TM_PID")
   local rss_mb
   rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$TM_PID/status")
+  local minflt
+  minflt=$(awk '{print $10}' "/proc/$TM_PID/stat")
   kill -TERM "$TM_PID"; wait "$TM_PID" || log "warning: tidemark exited with status $? after SIGTERM"
   TM_PID=""
   SECS[tidemark]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[tidemark]=$CCPU CPU_WALSND[tidemark]=$WCPU CPU_TARGET[tidemark]=$TCPU
-  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
+  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; minor page faults $minflt; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
   if [[ $PERF == 1 ]]; then
     perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
       | head -300 >"$WORK/perf-report.txt" || true

@@ -88,6 +88,9 @@ absl::StatusOr<StreamMessage> ReplicationStream::Read(absl::Duration max_wait) {
     buffer_ = nullptr;
   }
   absl::Time deadline = absl::Now() + max_wait;
+  // With no time to wait, what the socket already holds is still read (libpq's buffer
+  // alone would end a caller's chunk at a few kilobytes while more data is there).
+  bool drained_socket = false;
   while (true) {
     int n = PQgetCopyData(conn_->raw(), &buffer_, /*async=*/1);
     if (n > 0) return ParseCopyData(std::string_view(buffer_, static_cast<size_t>(n)));
@@ -102,7 +105,15 @@ absl::StatusOr<StreamMessage> ReplicationStream::Read(absl::Duration max_wait) {
           fmt::format("replication stream broke: {}", PQerrorMessage(conn_->raw())));
     }
     absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return StreamMessage{};
+    if (left <= absl::ZeroDuration()) {
+      if (drained_socket) return StreamMessage{};
+      drained_socket = true;
+      if (PQconsumeInput(conn_->raw()) == 0) {
+        return absl::UnavailableError(
+            fmt::format("replication stream broke: {}", PQerrorMessage(conn_->raw())));
+      }
+      continue;
+    }
     pollfd pfd{PQsocket(conn_->raw()), POLLIN, 0};
     int rc = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (rc < 0 && errno != EINTR) {
