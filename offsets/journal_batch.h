@@ -72,6 +72,12 @@ class JournalEntries {
     own_->push_back(std::move(entry));
     entries_.push_back(&own_->back());
   }
+  // Adds to `owners` what keeps these entries alive (their records and entries of
+  // its own), for a caller that keeps references to entries past this object.
+  void ShareOwners(std::vector<std::shared_ptr<const void>>* owners) const {
+    owners->insert(owners->end(), records_.begin(), records_.end());
+    if (own_ != nullptr) owners->push_back(own_);
+  }
   void reserve(size_t n) { entries_.reserve(n); }
 
   size_t size() const { return entries_.size(); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "apply/format/json_value.h"
 #include "common/strings.h"
@@ -136,7 +137,13 @@ absl::StatusOr<std::string> TableFold::KeyOf(const v1::Row& row, std::vector<v1:
   return encoded;
 }
 
-absl::Status TableFold::Add(const v1::ChangeEvent& ev, uint64_t offset) {
+absl::Status TableFold::Add(v1::ChangeEvent ev, uint64_t offset) {
+  if (owned_ == nullptr) owned_ = std::make_unique<std::deque<v1::ChangeEvent>>();
+  owned_->push_back(std::move(ev));
+  return AddView(owned_->back(), offset);
+}
+
+absl::Status TableFold::AddView(const v1::ChangeEvent& ev, uint64_t offset) {
   const int n = schema_.columns_size();
   switch (ev.op()) {
     case v1::OP_TRUNCATE:
@@ -169,17 +176,18 @@ absl::Status TableFold::Add(const v1::ChangeEvent& ev, uint64_t offset) {
             "FULL, on MySQL/MariaDB set binlog_row_image=FULL, or add a primary key",
             Where(offset), TableKey(schema_.table())));
       }
-      op.before = ev.before();
+      op.before = RowRef::View(ev.before());
     }
     if (has_after) {
       if (std::any_of(ev.after().values().begin(), ev.after().values().end(), IsUnchanged)) {
         // Fill unchanged columns of a key-less update from the full before image.
-        op.after = ev.after();
+        v1::Row after = ev.after();
         for (int i = 0; i < n; ++i) {
-          if (IsUnchanged(op.after.values(i))) *op.after.mutable_values(i) = op.before.values(i);
+          if (IsUnchanged(after.values(i))) *after.mutable_values(i) = ev.before().values(i);
         }
+        op.after = RowRef::Own(std::move(after));
       } else {
-        op.after = ev.after();
+        op.after = RowRef::View(ev.after());
       }
     }
     ops_.push_back(std::move(op));
@@ -208,8 +216,12 @@ absl::Status TableFold::Add(const v1::ChangeEvent& ev, uint64_t offset) {
   auto k = KeyOf(ev.after(), &new_key, offset, "after");
   if (!k.ok()) return k.status();
   const bool key_changed = !old_encoded.empty() && old_encoded != *k;
-  v1::Row row = ev.after();
-  row.clear_key_only();
+  // The after image as it is, unless a column must be filled in: then a copy.
+  std::optional<v1::Row> filled;
+  if (ev.after().key_only()) {
+    filled = ev.after();
+    filled->clear_key_only();
+  }
   // Resolve unchanged columns from what this batch or the event already knows.
   const KeyState* prev = nullptr;
   if (auto it = states_.find(*k); it != states_.end() && !it->second.deleted) prev = &it->second;
@@ -221,11 +233,16 @@ absl::Status TableFold::Add(const v1::ChangeEvent& ev, uint64_t offset) {
   const bool before_full = ev.has_before() && !ev.before().key_only() &&
                            ev.before().values_size() == n;
   for (int i = 0; i < n; ++i) {
-    if (!IsUnchanged(row.values(i))) continue;
-    if (prev != nullptr && !IsUnchanged(prev->row.values(i))) {
-      *row.mutable_values(i) = prev->row.values(i);
+    if (!IsUnchanged(ev.after().values(i))) continue;
+    const v1::Value* known = nullptr;
+    if (prev != nullptr && !IsUnchanged(prev->row->values(i))) {
+      known = &prev->row->values(i);
     } else if (before_full && !IsUnchanged(ev.before().values(i))) {
-      *row.mutable_values(i) = ev.before().values(i);
+      known = &ev.before().values(i);
+    }
+    if (known != nullptr) {
+      if (!filled.has_value()) filled = ev.after();
+      *filled->mutable_values(i) = *known;
     } else if (key_changed) {
       return absl::FailedPreconditionError(fmt::format(
           "{}: an UPDATE moved the row from key {} to {} and left column {} unchanged (TOAST), so "
@@ -245,7 +262,7 @@ absl::Status TableFold::Add(const v1::ChangeEvent& ev, uint64_t offset) {
   KeyState& s = states_[*k];
   s.deleted = false;
   s.key = std::move(new_key);
-  s.row = std::move(row);
+  s.row = filled.has_value() ? RowRef::Own(*std::move(filled)) : RowRef::View(ev.after());
   s.offset = offset;
   return absl::OkStatus();
 }

@@ -21,6 +21,8 @@
 #define TIDEMARK_APPLY_DB_CHANGE_FOLD_H_
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,19 +34,44 @@
 
 namespace tidemark {
 
+// A row a fold refers to: a view of a row inside a folded event (the common case:
+// no copy) or, where the fold filled in `unchanged` columns, a row of its own.
+class RowRef {
+ public:
+  RowRef() = default;
+  static RowRef View(const v1::Row& row) {
+    RowRef r;
+    r.row_ = &row;
+    return r;
+  }
+  static RowRef Own(v1::Row row) {
+    RowRef r;
+    r.own_ = std::make_unique<v1::Row>(std::move(row));
+    r.row_ = r.own_.get();
+    return r;
+  }
+  bool empty() const { return row_ == nullptr; }
+  const v1::Row& operator*() const { return *row_; }
+  const v1::Row* operator->() const { return row_; }
+
+ private:
+  std::unique_ptr<v1::Row> own_;
+  const v1::Row* row_ = nullptr;
+};
+
 // The final state of one key.
 struct KeyState {
   bool deleted = false;
   std::vector<v1::Value> key;   // key values, in key order
-  v1::Row row;                  // upsert: one value per column (may hold `unchanged`)
+  RowRef row;                   // upsert: one value per column (may hold `unchanged`)
   uint64_t offset = 0;          // journal offset of the change that set this state
 };
 
 // One change of an unkeyed table, in order.
 struct RowOp {
   v1::Op op = v1::OP_INSERT;    // OP_INSERT, OP_UPDATE or OP_DELETE
-  v1::Row before;               // full before image (UPDATE, DELETE)
-  v1::Row after;                // INSERT, UPDATE
+  RowRef before;                // full before image (UPDATE, DELETE)
+  RowRef after;                 // INSERT, UPDATE
   uint64_t offset = 0;
 };
 
@@ -57,8 +84,11 @@ class TableFold {
 
   // Folds `ev` (an event of this table and schema version) at journal `offset`.
   // Errors (kFailedPrecondition / kInvalidArgument) name the table, offset and
-  // what the source must send.
-  absl::Status Add(const v1::ChangeEvent& ev, uint64_t offset);
+  // what the source must send. The fold keeps views of `ev`'s rows: `ev` must
+  // outlive the fold (a database sink keeps its batch's journal records alive).
+  absl::Status AddView(const v1::ChangeEvent& ev, uint64_t offset);
+  // The same for an event the fold keeps itself.
+  absl::Status Add(v1::ChangeEvent ev, uint64_t offset);
 
   const v1::TableSchema& schema() const { return schema_; }
   bool keyed() const { return !key_index_.empty(); }
@@ -84,6 +114,7 @@ class TableFold {
   bool truncate_ = false;
   absl::node_hash_map<std::string, KeyState> states_;
   std::vector<RowOp> ops_;
+  std::unique_ptr<std::deque<v1::ChangeEvent>> owned_;  // events passed to Add
 };
 
 // An order of keys that follows the target's index for the common key types

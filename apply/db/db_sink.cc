@@ -39,6 +39,7 @@ void DbSink::Reset() {
   Disconnect();
   folds_.clear();
   ForgetFolds();
+  records_.clear();
   pending_sql_.clear();
   current_ = committed_;
   dirty_ = false;
@@ -82,6 +83,7 @@ absl::Status DbSink::Write(const JournalBatch& batch) {
     if (committed_.has_applied() && offset <= committed_.offset()) continue;
     if (absl::Status s = WriteEntry(offset, batch.entries[i]); !s.ok()) return Fail(s);
   }
+  batch.entries.ShareOwners(&records_);  // the folds view the events
   if (unsent_ == 0) first_unsent_ = absl::Now();
   unsent_ += batch.entries.size();
   return absl::OkStatus();
@@ -109,7 +111,7 @@ absl::Status DbSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
   TM_ASSIGN_OR_RETURN(const v1::TableSchema* schema, schemas_.For(ev));
   if (!mongo_shape::IsMongoSchema(*schema)) {
     TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*schema));
-    return fold->Add(ev, offset);
+    return fold->AddView(ev, offset);
   }
   TM_ASSIGN_OR_RETURN(mongo_rows::Change change, mongo_rows::Convert(ev, *schema, offset));
   const v1::TableSchema* relational = mongo_schemas_.For(*schema);
@@ -118,7 +120,7 @@ absl::Status DbSink::WriteEvent(uint64_t offset, const v1::ChangeEvent& ev) {
       return absl::OkStatus();
     case mongo_rows::Change::kRow: {
       TM_ASSIGN_OR_RETURN(TableFold * fold, FoldFor(*relational));
-      return fold->Add(change.event, offset);
+      return fold->Add(std::move(change.event), offset);
     }
     case mongo_rows::Change::kMove:
       return MoveRows(*relational, change.to);
@@ -170,6 +172,8 @@ std::unique_ptr<DbSink::Batch> DbSink::TakeBatch() {
   pending_sql_.clear();
   batch->folds = std::move(folds_);
   folds_.clear();
+  batch->records = std::move(records_);
+  records_.clear();
   ForgetFolds();
   current_.set_time_micros(absl::ToUnixMicros(absl::Now()));
   current_.set_reason("apply");

@@ -60,6 +60,8 @@ class DbSink : public Sink {
   // One target transaction's worth: statements first (MongoDB renames on engines
   // that queue them), then the folds, then the checkpoint they end at.
   struct Batch {
+    // The journal records the folds view (declared first: destroyed after the folds).
+    std::vector<std::shared_ptr<const void>> records;
     std::vector<std::string> sql;
     Folds folds;
     v1::Checkpoint checkpoint;
@@ -106,6 +108,8 @@ class DbSink : public Sink {
   const DbSinkOptions options_;
   const SchemaRegistry* const registry_;
   std::vector<std::string> pending_sql_;  // goes first into the next Batch
+  // What keeps the entries folds_ views alive until the next Batch takes them.
+  std::vector<std::shared_ptr<const void>> records_;
 
  private:
   absl::Status Fail(absl::Status s);

@@ -31,7 +31,7 @@ absl::StatusOr<std::string> MysqlTable::SingleRowSql(const KeyState& s) const {
   if (s.deleted) return fmt::format("DELETE FROM {} WHERE {} IN ({})", qualified_, key_cols, tuple);
   std::string cols, values, set;
   for (size_t i = 0; i < names_.size(); ++i) {
-    const v1::Value& v = s.row.values(static_cast<int>(i));
+    const v1::Value& v = s.row->values(static_cast<int>(i));
     if (v.has_unchanged()) continue;
     cols += (cols.empty() ? "" : ", ") + names_[i];
     if (!values.empty()) values += ", ";
@@ -82,9 +82,9 @@ absl::Status MysqlTable::Pinpoint(MysqlConn* conn, const TableFold& fold, const 
     for (int c = 0; c < static_cast<int>(names_.size()) && ok; ++c) {
       if (c) values += ", ";
       cols += (c ? ", " : "") + names_[c];
-      ok = Literal(&values, op.after.values(c), c, op.offset, nullptr).ok();
+      ok = Literal(&values, op.after->values(c), c, op.offset, nullptr).ok();
     }
-    std::vector<v1::Value> row(op.after.values().begin(), op.after.values().end());
+    std::vector<v1::Value> row(op.after->values().begin(), op.after->values().end());
     if (!ok) continue;
     if (auto found = culprit(fmt::format("INSERT INTO {} ({}) VALUES ({})", qualified_, cols, values),
                              "row " + KeyText(row), op.offset)) {

@@ -236,7 +236,7 @@ absl::Status MysqlTable::ApplyKeyed(MysqlConn* conn, const TableFold& fold) {
   for (const KeyState* s : ordered) {
     if (s->deleted) continue;
     std::vector<bool> unchanged(n);
-    for (int i = 0; i < n; ++i) unchanged[i] = s->row.values(i).has_unchanged();
+    for (int i = 0; i < n; ++i) unchanged[i] = s->row->values(i).has_unchanged();
     groups[unchanged].push_back(s);
   }
   for (const auto& [unchanged, rows] : groups) {
@@ -280,7 +280,7 @@ absl::Status MysqlTable::ApplyKeyed(MysqlConn* conn, const TableFold& fold) {
         if (unchanged[i]) continue;
         if (!first) sql += ", ";
         first = false;
-        TM_RETURN_IF_ERROR(Literal(&sql, s->row.values(i), i, s->offset, &s->key));
+        TM_RETURN_IF_ERROR(Literal(&sql, s->row->values(i), i, s->offset, &s->key));
       }
       sql += ")";
       if (sql.size() > kMaxStatement) {
@@ -308,7 +308,7 @@ absl::Status MysqlTable::ApplyUnkeyed(MysqlConn* conn, const TableFold& fold) {
         sql += j > i ? ", (" : "(";
         for (int c = 0; c < n; ++c) {
           if (c) sql += ", ";
-          TM_RETURN_IF_ERROR(Literal(&sql, ops[j].after.values(c), c, ops[j].offset, nullptr));
+          TM_RETURN_IF_ERROR(Literal(&sql, ops[j].after->values(c), c, ops[j].offset, nullptr));
         }
         sql += ")";
       }
@@ -321,7 +321,7 @@ absl::Status MysqlTable::ApplyUnkeyed(MysqlConn* conn, const TableFold& fold) {
     std::string where;
     for (int c = 0; c < n; ++c) {
       where += fmt::format("{}{} <=> ", c ? " AND " : "", names_[c]);
-      TM_RETURN_IF_ERROR(Literal(&where, op.before.values(c), c, op.offset, nullptr));
+      TM_RETURN_IF_ERROR(Literal(&where, op.before->values(c), c, op.offset, nullptr));
     }
     std::string sql;
     if (op.op == v1::OP_DELETE) {
@@ -330,7 +330,7 @@ absl::Status MysqlTable::ApplyUnkeyed(MysqlConn* conn, const TableFold& fold) {
       std::string set;
       for (int c = 0; c < n; ++c) {
         set += fmt::format("{}{} = ", c ? ", " : "", names_[c]);
-        TM_RETURN_IF_ERROR(Literal(&set, op.after.values(c), c, op.offset, nullptr));
+        TM_RETURN_IF_ERROR(Literal(&set, op.after->values(c), c, op.offset, nullptr));
       }
       sql = fmt::format("UPDATE {} SET {} WHERE {} LIMIT 1", qualified_, set, where);
     }

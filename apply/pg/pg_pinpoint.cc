@@ -42,7 +42,7 @@ absl::StatusOr<std::string> PgTable::SingleRowSql(const KeyState& s) const {
   std::vector<std::string> cols, values, set;
   bool partial = false;
   for (size_t i = 0; i < names_.size(); ++i) {
-    const v1::Value& v = s.row.values(static_cast<int>(i));
+    const v1::Value& v = s.row->values(static_cast<int>(i));
     if (v.has_unchanged()) {
       partial = true;
       continue;
@@ -115,11 +115,11 @@ absl::Status PgTable::Pinpoint(PgConn* conn, const TableFold& fold, const absl::
       if (op.op != v1::OP_INSERT) continue;  // updates and deletes already fail one by one
       std::string values;
       bool ok = true;
-      for (int c = 0; c < op.after.values_size() && ok; ++c) {
+      for (int c = 0; c < op.after->values_size() && ok; ++c) {
         values += c ? ", " : "";
-        ok = AppendLiteral(&values, op.after.values(c)).ok();
+        ok = AppendLiteral(&values, op.after->values(c)).ok();
       }
-      std::vector<v1::Value> row(op.after.values().begin(), op.after.values().end());
+      std::vector<v1::Value> row(op.after->values().begin(), op.after->values().end());
       std::string cols;
       for (const auto& n : names_) cols += (cols.empty() ? "" : ", ") + n;
       if (ok && culprit(fmt::format("INSERT INTO {} ({}) VALUES ({})", qualified_, cols, values),

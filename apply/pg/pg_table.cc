@@ -243,7 +243,7 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
       any_delete = true;
       continue;
     }
-    for (int i = 0; i < n; ++i) row_unchanged[i] = s->row.values(i).has_unchanged();
+    for (int i = 0; i < n; ++i) row_unchanged[i] = s->row->values(i).has_unchanged();
     auto [it, added] = groups.try_emplace(row_unchanged, static_cast<int>(groups.size()));
     if (added) group_sizes.push_back(0);
     ++group_sizes[it->second];
@@ -259,8 +259,8 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
       if (g < 0) {
         auto pos = std::find(key_index_.begin(), key_index_.end(), i);
         if (pos != key_index_.end()) v = &s->key[pos - key_index_.begin()];
-      } else if (!s->row.values(i).has_unchanged()) {
-        v = &s->row.values(i);
+      } else if (!s->row->values(i).has_unchanged()) {
+        v = &s->row->values(i);
       }
       if (v == nullptr) {
         data += "\\N";
@@ -362,7 +362,7 @@ absl::Status PgTable::ApplyUnkeyed(PgConn* conn, const TableFold& fold) {
       for (; j < ops.size() && ops[j].op == v1::OP_INSERT; ++j) {
         for (size_t c = 0; c < names_.size(); ++c) {
           if (c) data += '\t';
-          if (absl::Status s = AppendCopyField(&data, ops[j].after.values(static_cast<int>(c)));
+          if (absl::Status s = AppendCopyField(&data, ops[j].after->values(static_cast<int>(c)));
               !s.ok()) {
             return RowError(absl::InvalidArgumentError(fmt::format("column {}: {}", names_[c],
                                                                    s.message())),
@@ -377,7 +377,7 @@ absl::Status PgTable::ApplyUnkeyed(PgConn* conn, const TableFold& fold) {
       i = j;
       continue;
     }
-    auto where = MatchRow(op.before);
+    auto where = MatchRow(*op.before);
     if (!where.ok()) return fail(where.status());
     std::string target = fmt::format("ctid = (SELECT ctid FROM {} WHERE {} LIMIT 1)", qualified_, *where);
     std::string sql;
@@ -387,7 +387,7 @@ absl::Status PgTable::ApplyUnkeyed(PgConn* conn, const TableFold& fold) {
       std::string set;
       for (size_t c = 0; c < names_.size(); ++c) {
         set += fmt::format("{}{} = ", c ? ", " : "", names_[c]);
-        if (absl::Status s = AppendLiteral(&set, op.after.values(static_cast<int>(c))); !s.ok()) {
+        if (absl::Status s = AppendLiteral(&set, op.after->values(static_cast<int>(c))); !s.ok()) {
           return fail(s);
         }
       }

@@ -55,8 +55,8 @@ TEST(Fold, RepeatedChangesToOneKeyFoldToTheLastState) {
   for (const auto& [k, s] : f->states()) (s.key[0].int_value() == 1 ? one : two) = &s;
   ASSERT_TRUE(one && two);
   EXPECT_FALSE(one->deleted);
-  EXPECT_EQ(one->row.values(1).text_value(), "x") << "unchanged filled from the earlier insert";
-  EXPECT_EQ(one->row.values(2).int_value(), 2);
+  EXPECT_EQ(one->row->values(1).text_value(), "x") << "unchanged filled from the earlier insert";
+  EXPECT_EQ(one->row->values(2).int_value(), 2);
   EXPECT_EQ(one->offset, 12u);
   EXPECT_TRUE(two->deleted);
 }
@@ -64,7 +64,7 @@ TEST(Fold, RepeatedChangesToOneKeyFoldToTheLastState) {
 TEST(Fold, UnchangedColumnStaysUnchangedWithoutEarlierState) {
   auto f = TableFold::Create(Schema(), {"id"});
   ASSERT_TRUE(f->Add(Ev(v1::OP_UPDATE, {}, Row({"1", "u", "5"})), 1).ok());
-  EXPECT_TRUE(f->states().begin()->second.row.values(1).has_unchanged());
+  EXPECT_TRUE(f->states().begin()->second.row->values(1).has_unchanged());
 }
 
 TEST(Fold, KeyChangeDeletesOldKeyAndWritesNew) {
@@ -103,7 +103,7 @@ TEST(Fold, UnkeyedTablesKeepOrderAndNeedFullBeforeImages) {
   ASSERT_TRUE(f->Add(Ev(v1::OP_INSERT, {}, Row({"1", "x", "0"})), 1).ok());
   ASSERT_TRUE(f->Add(Ev(v1::OP_UPDATE, Row({"1", "x", "0"}), Row({"1", "u", "1"})), 2).ok());
   ASSERT_EQ(f->ops().size(), 2u);
-  EXPECT_EQ(f->ops()[1].after.values(1).text_value(), "x");
+  EXPECT_EQ(f->ops()[1].after->values(1).text_value(), "x");
   v1::Row key_only = Row({"1", "null", "null"});
   key_only.set_key_only(true);
   absl::Status s = f->Add(Ev(v1::OP_DELETE, key_only, {}), 3);
