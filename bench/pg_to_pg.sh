@@ -23,7 +23,8 @@
 #      then one marker row, the backlog's last commit. Row changes are counted from
 #      pg_stat_user_tables (n_tup_ins+upd+del deltas) and checked against that number;
 #   5. applies the backlog, one applier after the other (ORDER, default "sub,tidemark"), each
-#      timed from its start until the marker row is visible on its target (polled every POLL s):
+#      timed from its start until the marker row is visible on its target (one session on the
+#      target checks every 10 ms, server-side: see wait_marker):
 #        subscription:  ALTER SUBSCRIPTION bench_sub ENABLE  (PostgreSQL's apply worker)
 #        tidemark:      tidemark run, PG source (slot bench_tm) → postgres sink (tables exist,
 #                       create_tables: false), SIGTERM once the marker is there;
@@ -31,13 +32,13 @@
 #      targets equals the source's, and prints the table.
 #
 # rows/s = row changes of the backlog / seconds. ratio = tidemark's rows/s / the subscription's.
-# cpu columns: CPU seconds (user+sys) over the apply, sampled every POLL s (lower bounds):
+# cpu columns: CPU seconds (user+sys) of each process, read once the marker is there:
 # walsnd = the source's walsender for that slot (decoding), client = tidemark's process / the
 # subscription's apply worker, target = tidemark's backend on its target (the apply worker IS
 # the subscription's target backend, so that column is "-" for it).
 #
 # Knobs (environment): SCALE (10), CLIENTS (4), JOBS (2), PGBENCH_TX (62500 per client),
-# ORDER (sub,tidemark), POLL (0.1), DURABLE (0; 1 = fsync on all three servers),
+# ORDER (sub,tidemark), DURABLE (0; 1 = fsync on all three servers),
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
 # CACHE_BYTES (journal.cache_bytes, e.g. 64MiB; unset = tidemark's default),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
@@ -54,7 +55,6 @@ CLIENTS=${CLIENTS:-4}
 JOBS=${JOBS:-2}
 PGBENCH_TX=${PGBENCH_TX:-62500}
 ORDER=${ORDER:-sub,tidemark}
-POLL=${POLL:-0.1}
 DURABLE=${DURABLE:-0}
 STATUS_INTERVAL_MS=${STATUS_INTERVAL_MS:-100}
 SUB_BINARY=${SUB_BINARY:-0}
@@ -149,26 +149,41 @@ log "backlog: $ROWS row changes (expected $EXPECTED), WAL $START_LSN..$TARGET_LS
 
 # -------------------------------------------------------------------- apply --
 declare -A SECS CPU_CLIENT CPU_WALSND CPU_TARGET NOTE
-marker_on() { [[ $(q "$1" -c "SELECT count(*) FROM bench_marker" 2>/dev/null) == 1 ]]; }
 slot_walsender() { q src -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$1'"; }
 
-# Waits until the marker is on target $1 (process $2 must stay alive, if given); samples CPU of
-# the walsender of slot $3 and of the pids printed by the command in $4 (client) / $5 (target).
+# Waits until the marker row is visible on target $1 and sets MARKER_T to that moment. One
+# session checks every 10 ms on the server (committing between checks, so it holds back no
+# vacuum horizon on the target). A psql process per check, as before, cost ~10-30 ms of CPU
+# per check (fork, connect, exit), taken from whichever applier was being measured: on 2 cores
+# that slowed an applier using both cores (tidemark) and not one using one (the subscription's
+# single apply worker). Process $2, if given, must stay alive. Afterwards samples the CPU of the
+# walsender of slot $3 and of the pids printed by the command in $4 (client) / $5 (target),
+# which are still running then.
 wait_marker() {
-  local d=$1 alive=$2 slot=$3 client_q=$4 target_q=$5 t0=$6 w="" c="" tg="" x
-  while ! marker_on "$d"; do
+  local d=$1 alive=$2 slot=$3 client_q=$4 target_q=$5 waiter x w c tg
+  rm -f "$WORK/marker.t"
+  { q "$d" -c "SET statement_timeout = '30min'" \
+      -c "DO \$\$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM bench_marker) LOOP COMMIT; PERFORM pg_sleep(0.01); END LOOP; END \$\$" \
+      && now >"$WORK/marker.t"; } &
+  waiter=$!
+  while kill -0 "$waiter" 2>/dev/null; do
     if [[ -n $alive ]] && ! kill -0 "$alive" 2>/dev/null; then
+      pkill -P "$waiter" 2>/dev/null; kill "$waiter" 2>/dev/null
       tail -30 "$WORK/tidemark.log" >&2; die "tidemark exited before applying the backlog"
     fi
-    awk -v t0="$t0" -v t="$(now)" 'BEGIN{exit !(t - t0 > 1800)}' && die "$d: not caught up in 30 minutes"
-    [[ -n $w ]] || w=$(slot_walsender "$slot" 2>/dev/null || true)
-    [[ -n $c ]] || c=$(eval "$client_q" 2>/dev/null || true)
-    [[ -n $tg || -z $target_q ]] || tg=$(eval "$target_q" 2>/dev/null || true)
-    [[ -z $w ]] || { x=$(cpu_secs "$w"); [[ -z $x ]] || WCPU=$x; }
-    [[ -z $c ]] || { x=$(cpu_secs "$c"); [[ -z $x ]] || CCPU=$x; }
-    [[ -z $tg ]] || { x=$(cpu_secs "$tg"); [[ -z $x ]] || TCPU=$x; }
-    sleep "$POLL"
+    sleep 0.5
   done
+  wait "$waiter" && [[ -s $WORK/marker.t ]] || die "$d: the marker row did not arrive within 30 minutes"
+  MARKER_T=$(cat "$WORK/marker.t")
+  w=$(slot_walsender "$slot" 2>/dev/null || true)
+  c=$(eval "$client_q" 2>/dev/null || true)
+  tg=""
+  [[ -z $target_q ]] || tg=$(eval "$target_q" 2>/dev/null || true)
+  [[ -z $w ]] || { x=$(cpu_secs "$w"); [[ -z $x ]] || WCPU=$x; }
+  [[ -z $c ]] || { x=$(cpu_secs "$c"); [[ -z $x ]] || CCPU=$x; }
+  [[ -z $tg ]] || { x=$(cpu_secs "$tg"); [[ -z $x ]] || TCPU=$x; }
+  [[ -z $tg ]] || { x=$(awk '{print $10}' "/proc/$tg/stat" 2>/dev/null); [[ -z $x ]] || TFLT=$x; }
+  return 0
 }
 
 apply_sub() {
@@ -178,8 +193,8 @@ apply_sub() {
   t0=$(now)
   q sub -c "ALTER SUBSCRIPTION bench_sub ENABLE" >/dev/null
   wait_marker sub "" bench_sub \
-    "q sub -c \"SELECT pid FROM pg_stat_subscription WHERE subname = 'bench_sub' AND relid IS NULL\"" "" "$t0"
-  t1=$(now)
+    "q sub -c \"SELECT pid FROM pg_stat_subscription WHERE subname = 'bench_sub' AND relid IS NULL\"" ""
+  t1=$MARKER_T
   q sub -c "ALTER SUBSCRIPTION bench_sub DISABLE" >/dev/null
   SECS[sub]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[sub]=$CCPU CPU_WALSND[sub]=$WCPU CPU_TARGET[sub]="-"
@@ -213,7 +228,7 @@ journal:
   cache_bytes: $CACHE_BYTES}
 EOF
   log "tidemark run (PG → PG sink)"
-  WCPU="?" CCPU="?" TCPU="?"
+  WCPU="?" CCPU="?" TCPU="?" TFLT="?"
   local t0 t1 tid threads=""
   t0=$(now)
   "$TM" --log-level info run -c "$conf" >"$WORK/tidemark.log" 2>&1 &
@@ -230,8 +245,8 @@ EOF
     PERF_PID=$!
   fi
   wait_marker tm "$TM_PID" bench_tm "echo $TM_PID" \
-    "q tm -c \"SELECT pid FROM pg_stat_activity WHERE application_name = 'tidemark:out'\"" "$t0"
-  t1=$(now)
+    "q tm -c \"SELECT pid FROM pg_stat_activity WHERE application_name = 'tidemark:out'\""
+  t1=$MARKER_T
   if [[ -n $PERF_PID ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=""; fi
   for tid in $(ls "/proc/$TM_PID/task" | sort -n); do threads+=" $(cpu_secs "$TM_PID/task/$tid")"; done
   CCPU=$(cpu_secs "$TM_PID")
@@ -243,7 +258,7 @@ EOF
   TM_PID=""
   SECS[tidemark]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[tidemark]=$CCPU CPU_WALSND[tidemark]=$WCPU CPU_TARGET[tidemark]=$TCPU
-  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; minor page faults $minflt; journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
+  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; minor page faults $minflt (its target backend: $TFLT); journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
   if [[ $PERF == 1 ]]; then
     perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
       | head -300 >"$WORK/perf-report.txt" || true
