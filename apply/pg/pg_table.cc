@@ -8,6 +8,7 @@
 
 #include "apply/pg/pg_exec.h"
 #include "apply/pg/pg_text.h"
+#include "common/json_writer.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "schema/registry.h"
@@ -228,39 +229,31 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
   const int n = static_cast<int>(names_.size());
   // Groups of upserts by their set of unchanged columns.
   std::map<std::vector<bool>, int> groups;
-  std::vector<std::pair<const KeyState*, int>> rows;  // state, group (-1: delete)
+  std::vector<const KeyState*> rows;  // in COPY line order
   std::vector<size_t> group_sizes;
   bool any_delete = false;
   uint64_t lo = UINT64_MAX, hi = 0;
   std::vector<bool> row_unchanged(n);
+  std::vector<bool> last_unchanged;  // the previous upsert's set, and its group
+  int last_group = -1;
   rows.reserve(fold.states().size());
-  // In key order: the target's statements then walk its key index in order.
+  std::string data;
+  data.reserve(fold.states().size() * 64);
+  // One pass over the rows, in key order (the target's statements then walk its key
+  // index in order): each row's values are read once, as they are written.
   for (const KeyState* s : fold.OrderedStates()) {
     lo = std::min(lo, s->offset);
     hi = std::max(hi, s->offset);
-    if (s->deleted) {
-      rows.emplace_back(s, -1);
-      any_delete = true;
-      continue;
-    }
-    for (int i = 0; i < n; ++i) row_unchanged[i] = s->row->values(i).has_unchanged();
-    auto [it, added] = groups.try_emplace(row_unchanged, static_cast<int>(groups.size()));
-    if (added) group_sizes.push_back(0);
-    ++group_sizes[it->second];
-    rows.emplace_back(s, it->second);
-  }
-  std::string data;
-  data.reserve(rows.size() * 64);
-  size_t line = 0;
-  for (const auto& [s, g] : rows) {
-    ++line;
+    rows.push_back(s);
     for (int i = 0; i < n; ++i) {
       const v1::Value* v = nullptr;
-      if (g < 0) {
+      if (s->deleted) {
         auto pos = std::find(key_index_.begin(), key_index_.end(), i);
         if (pos != key_index_.end()) v = &s->key[pos - key_index_.begin()];
-      } else if (!s->row->values(i).has_unchanged()) {
-        v = &s->row->values(i);
+      } else {
+        const v1::Value& value = s->row->values(i);
+        row_unchanged[i] = value.has_unchanged();
+        if (!row_unchanged[i]) v = &value;
       }
       if (v == nullptr) {
         data += "\\N";
@@ -271,7 +264,19 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
       }
       data += '\t';
     }
-    data += std::to_string(g);
+    int g = -1;
+    if (s->deleted) {
+      any_delete = true;
+    } else if (last_group >= 0 && row_unchanged == last_unchanged) {
+      g = last_group;
+    } else {
+      auto [it, added] = groups.try_emplace(row_unchanged, static_cast<int>(groups.size()));
+      if (added) group_sizes.push_back(0);
+      g = last_group = it->second;
+      last_unchanged = row_unchanged;
+    }
+    if (g >= 0) ++group_sizes[g];
+    json::AppendInt(&data, g);
     data += '\n';
   }
   const std::string cols = Join(names_, ", ");
@@ -281,7 +286,7 @@ absl::Status PgTable::ApplyKeyed(PgConn* conn, const TableFold& fold) {
     // The CONTEXT names the line: say which key and journal offset it was.
     const size_t l = CopyErrorLine(copied);
     if (l >= 1 && l <= rows.size()) {
-      const KeyState* s = rows[l - 1].first;
+      const KeyState* s = rows[l - 1];
       return absl::Status(copied.code(), fmt::format("table {} (target {}), key {}, journal "
                                                      "offset {}: {}",
                                                      table_name_, qualified_, KeyText(s->key),

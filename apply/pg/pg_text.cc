@@ -6,6 +6,7 @@
 
 #include "apply/format/json_value.h"
 #include "apply/format/temporal.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 
 namespace tidemark::pgsink {
@@ -83,8 +84,8 @@ absl::Status NoText(std::string_view what) {
 absl::Status AppendPgText(std::string* out, const v1::Value& v) {
   switch (v.kind_case()) {
     case v1::Value::kBoolValue: *out += v.bool_value() ? "t" : "f"; return absl::OkStatus();
-    case v1::Value::kIntValue: *out += fmt::format("{}", v.int_value()); return absl::OkStatus();
-    case v1::Value::kUintValue: *out += fmt::format("{}", v.uint_value()); return absl::OkStatus();
+    case v1::Value::kIntValue: json::AppendInt(out, v.int_value()); return absl::OkStatus();
+    case v1::Value::kUintValue: json::AppendUint(out, v.uint_value()); return absl::OkStatus();
     case v1::Value::kDecimalValue: *out += v.decimal_value(); return absl::OkStatus();
     case v1::Value::kDoubleValue: *out += FloatText(v.double_value()); return absl::OkStatus();
     case v1::Value::kFloatValue: *out += FloatText(v.float_value()); return absl::OkStatus();
@@ -182,9 +183,19 @@ void AppendCopyEscaped(std::string* out, std::string_view s) {
 }
 
 absl::Status AppendCopyField(std::string* out, const v1::Value& v) {
-  if (v.kind_case() == v1::Value::kNullValue) {
-    *out += "\\N";
-    return absl::OkStatus();
+  switch (v.kind_case()) {
+    case v1::Value::kNullValue:
+      *out += "\\N";
+      return absl::OkStatus();
+    case v1::Value::kIntValue:
+    case v1::Value::kUintValue:
+      return AppendPgText(out, v);  // digits and '-': nothing to escape
+    case v1::Value::kTextValue:
+      if (v.text_value().find('\0') != std::string::npos) return AppendPgText(out, v);  // the error
+      AppendCopyEscaped(out, v.text_value());
+      return absl::OkStatus();
+    default:
+      break;
   }
   std::string text;
   if (absl::Status s = AppendPgText(&text, v); !s.ok()) return s;
