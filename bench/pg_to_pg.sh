@@ -173,7 +173,7 @@ wait_marker() {
     fi
     sleep 0.5
   done
-  wait "$waiter" && [[ -s $WORK/marker.t ]] || die "$d: the marker row did not arrive within 30 minutes"
+  wait "$waiter" && [[ -s $WORK/marker.t ]] || die "$d: waiting for the marker row failed or took over 30 minutes (statement_timeout)"
   MARKER_T=$(cat "$WORK/marker.t")
   w=$(slot_walsender "$slot" 2>/dev/null || true)
   c=$(eval "$client_q" 2>/dev/null || true)

@@ -50,7 +50,6 @@ class RowRef {
     r.row_ = r.own_.get();
     return r;
   }
-  bool empty() const { return row_ == nullptr; }
   const v1::Row& operator*() const { return *row_; }
   const v1::Row* operator->() const { return row_; }
 
