@@ -54,6 +54,10 @@ absl::StatusOr<std::vector<uint32_t>> PgDecoder::MissingTypes(std::string_view m
 absl::Status PgDecoder::Decode(std::string_view message, uint64_t wal_start,
                                std::vector<v1::JournalEntry>* out) {
   TM_ASSIGN_OR_RETURN(PgoutputMessage m, ParsePgoutputMessage(message));
+  if (std::holds_alternative<InsertMessage>(m) || std::holds_alternative<UpdateMessage>(m) ||
+      std::holds_alternative<DeleteMessage>(m)) {
+    return OnChange(m, wal_start, out);  // the common case; adds one entry or nothing
+  }
   std::vector<v1::JournalEntry> entries;
   absl::Status s;
   if (const auto* begin = std::get_if<BeginMessage>(&m)) {
@@ -66,9 +70,6 @@ absl::Status PgDecoder::Decode(std::string_view message, uint64_t wal_start,
     s = OnTruncate(*trunc, wal_start, &entries);
   } else if (const auto* msg = std::get_if<LogicalDecodingMessage>(&m)) {
     s = OnMessage(*msg, &entries);
-  } else if (std::holds_alternative<InsertMessage>(m) || std::holds_alternative<UpdateMessage>(m) ||
-             std::holds_alternative<DeleteMessage>(m)) {
-    s = OnChange(m, wal_start, &entries);
   }
   // Origin and Type carry nothing tidemark records: the catalog learns types from
   // pg_type (kDescribeTypeSql), which also gives enum labels and domain bases.
@@ -170,24 +171,24 @@ absl::StatusOr<const PgDecoder::Relation*> PgDecoder::FindRelation(
   return &it->second;
 }
 
-absl::StatusOr<v1::Row> PgDecoder::DecodeRow(const Relation& rel, const TupleData& tuple,
-                                             std::string_view what) const {
+absl::Status PgDecoder::DecodeRow(const Relation& rel, const TupleData& tuple,
+                                  std::string_view what, v1::Row* row) const {
   const v1::TableSchema& schema = rel.schema;
   if (tuple.columns.size() != static_cast<size_t>(schema.columns_size())) {
     return absl::DataLossError(fmt::format(
         "pgoutput {} of {} has {} columns but its Relation message has {}", what,
         TableName(schema.table()), tuple.columns.size(), schema.columns_size()));
   }
-  v1::Row row;
+  row->mutable_values()->Reserve(static_cast<int>(tuple.columns.size()));
   for (size_t i = 0; i < tuple.columns.size(); ++i) {
     const TupleColumn& c = tuple.columns[i];
     const v1::Column& column = schema.columns(static_cast<int>(i));
     switch (c.kind) {
       case TupleColumn::Kind::kNull:
-        row.add_values()->set_null_value(v1::NULL_VALUE);
+        row->add_values()->set_null_value(v1::NULL_VALUE);
         break;
       case TupleColumn::Kind::kUnchangedToast:
-        row.add_values()->mutable_unchanged();
+        row->add_values()->mutable_unchanged();
         break;
       case TupleColumn::Kind::kBinary:
         return absl::FailedPreconditionError(fmt::format(
@@ -202,25 +203,55 @@ absl::StatusOr<v1::Row> PgDecoder::DecodeRow(const Relation& rel, const TupleDat
                                           TableName(schema.table()), column.name(),
                                           v.status().message()));
         }
-        *row.add_values() = std::move(*v);
+        *row->add_values() = std::move(*v);
         break;
       }
     }
   }
-  return row;
+  return absl::OkStatus();
 }
 
-v1::ChangeEvent PgDecoder::NewEvent(const Relation& rel, v1::Op op, uint64_t wal_start) const {
-  v1::ChangeEvent e;
-  *e.mutable_table() = rel.schema.table();
-  e.set_op(op);
-  e.set_schema_version(rel.schema.version());
-  Pg(e.mutable_position())->set_lsn(wal_start);
-  Pg(e.mutable_position())->set_commit_lsn(txn_.final_lsn);
-  e.set_transaction_id(txn_.xid);
-  e.set_commit_time_micros(txn_.commit_time_micros);
-  e.set_sequence(txn_.sequence);
-  return e;
+void PgDecoder::FillEvent(const Relation& rel, v1::Op op, uint64_t wal_start,
+                          v1::ChangeEvent* e) const {
+  *e->mutable_table() = rel.schema.table();
+  e->set_op(op);
+  e->set_schema_version(rel.schema.version());
+  Pg(e->mutable_position())->set_lsn(wal_start);
+  Pg(e->mutable_position())->set_commit_lsn(txn_.final_lsn);
+  e->set_transaction_id(txn_.xid);
+  e->set_commit_time_micros(txn_.commit_time_micros);
+  e->set_sequence(txn_.sequence);
+}
+
+absl::Status PgDecoder::DecodeChange(const PgoutputMessage& m, std::string_view name,
+                                     uint64_t wal_start, v1::ChangeEvent* e) const {
+  if (const auto* ins = std::get_if<InsertMessage>(&m)) {
+    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(ins->relation_id, name));
+    FillEvent(*rel, v1::OP_INSERT, wal_start, e);
+    return DecodeRow(*rel, ins->new_tuple, "Insert new tuple", e->mutable_after());
+  }
+  if (const auto* upd = std::get_if<UpdateMessage>(&m)) {
+    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(upd->relation_id, name));
+    FillEvent(*rel, v1::OP_UPDATE, wal_start, e);
+    if (upd->old_tuple.has_value()) {
+      bool key = upd->old_tuple_kind == 'K';
+      TM_RETURN_IF_ERROR(DecodeRow(*rel, *upd->old_tuple,
+                                   key ? "Update old key tuple" : "Update old tuple",
+                                   e->mutable_before()));
+      e->mutable_before()->set_key_only(key);
+    }
+    return DecodeRow(*rel, upd->new_tuple, "Update new tuple", e->mutable_after());
+  }
+  if (const auto* del = std::get_if<DeleteMessage>(&m)) {
+    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(del->relation_id, name));
+    FillEvent(*rel, v1::OP_DELETE, wal_start, e);
+    bool key = del->old_tuple_kind == 'K';
+    TM_RETURN_IF_ERROR(DecodeRow(*rel, del->old_tuple,
+                                 key ? "Delete old key tuple" : "Delete old tuple",
+                                 e->mutable_before()));
+    e->mutable_before()->set_key_only(key);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PgDecoder::OnChange(const PgoutputMessage& m, uint64_t wal_start,
@@ -229,32 +260,12 @@ absl::Status PgDecoder::OnChange(const PgoutputMessage& m, uint64_t wal_start,
   if (!in_transaction_) {
     return absl::DataLossError(fmt::format("pgoutput {} outside a transaction (no Begin)", name));
   }
-  v1::ChangeEvent e;
-  if (const auto* ins = std::get_if<InsertMessage>(&m)) {
-    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(ins->relation_id, name));
-    e = NewEvent(*rel, v1::OP_INSERT, wal_start);
-    TM_ASSIGN_OR_RETURN(*e.mutable_after(), DecodeRow(*rel, ins->new_tuple, "Insert new tuple"));
-  } else if (const auto* upd = std::get_if<UpdateMessage>(&m)) {
-    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(upd->relation_id, name));
-    e = NewEvent(*rel, v1::OP_UPDATE, wal_start);
-    if (upd->old_tuple.has_value()) {
-      bool key = upd->old_tuple_kind == 'K';
-      TM_ASSIGN_OR_RETURN(
-          *e.mutable_before(),
-          DecodeRow(*rel, *upd->old_tuple, key ? "Update old key tuple" : "Update old tuple"));
-      e.mutable_before()->set_key_only(key);
-    }
-    TM_ASSIGN_OR_RETURN(*e.mutable_after(), DecodeRow(*rel, upd->new_tuple, "Update new tuple"));
-  } else if (const auto* del = std::get_if<DeleteMessage>(&m)) {
-    TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(del->relation_id, name));
-    e = NewEvent(*rel, v1::OP_DELETE, wal_start);
-    bool key = del->old_tuple_kind == 'K';
-    TM_ASSIGN_OR_RETURN(
-        *e.mutable_before(),
-        DecodeRow(*rel, del->old_tuple, key ? "Delete old key tuple" : "Delete old tuple"));
-    e.mutable_before()->set_key_only(key);
+  // Built where it is kept, in the chunk: no event or row is copied or swapped.
+  if (absl::Status s = DecodeChange(m, name, wal_start, out->emplace_back().mutable_event());
+      !s.ok()) {
+    out->pop_back();
+    return s;
   }
-  *out->emplace_back().mutable_event() = std::move(e);
   ++txn_.sequence;
   return absl::OkStatus();
 }
@@ -268,11 +279,11 @@ absl::Status PgDecoder::OnTruncate(const TruncateMessage& m, uint64_t wal_start,
   uint32_t sequence = txn_.sequence;
   for (uint32_t id : m.relation_ids) {
     TM_ASSIGN_OR_RETURN(const Relation* rel, FindRelation(id, "Truncate"));
-    v1::ChangeEvent e = NewEvent(*rel, v1::OP_TRUNCATE, wal_start);
-    e.set_sequence(sequence++);
-    e.set_truncate_cascade((m.options & TruncateMessage::kOptionCascade) != 0);
-    e.set_truncate_restart_identity((m.options & TruncateMessage::kOptionRestartIdentity) != 0);
-    *events.emplace_back().mutable_event() = std::move(e);
+    v1::ChangeEvent* e = events.emplace_back().mutable_event();
+    FillEvent(*rel, v1::OP_TRUNCATE, wal_start, e);
+    e->set_sequence(sequence++);
+    e->set_truncate_cascade((m.options & TruncateMessage::kOptionCascade) != 0);
+    e->set_truncate_restart_identity((m.options & TruncateMessage::kOptionRestartIdentity) != 0);
   }
   for (auto& e : events) out->push_back(std::move(e));
   txn_.sequence = sequence;

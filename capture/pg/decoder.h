@@ -99,10 +99,15 @@ class PgDecoder {
 
   absl::StatusOr<const Relation*> FindRelation(uint32_t relation_id,
                                                std::string_view message) const;
-  // One Value per column of `rel` from `tuple`; `what` names the tuple for errors.
-  absl::StatusOr<v1::Row> DecodeRow(const Relation& rel, const TupleData& tuple,
-                                    std::string_view what) const;
-  v1::ChangeEvent NewEvent(const Relation& rel, v1::Op op, uint64_t wal_start) const;
+  // Appends one Value per column of `rel` from `tuple` to `row` (empty);
+  // `what` names the tuple for errors.
+  absl::Status DecodeRow(const Relation& rel, const TupleData& tuple, std::string_view what,
+                         v1::Row* row) const;
+  // Sets the fields every change event of `rel` in this transaction has.
+  void FillEvent(const Relation& rel, v1::Op op, uint64_t wal_start, v1::ChangeEvent* e) const;
+  // Decodes an Insert, Update or Delete into `e` (fresh), in place: no copies.
+  absl::Status DecodeChange(const PgoutputMessage& m, std::string_view name, uint64_t wal_start,
+                            v1::ChangeEvent* e) const;
 
   DecoderOptions options_;
   const TypeCatalog* types_;

@@ -50,10 +50,15 @@ class DecoderTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s;
     return out;
   }
+  // Decodes into a chunk that already holds an entry: a failed Decode leaves it as it was.
   absl::Status DecodeError(std::string_view bytes) {
-    std::vector<v1::JournalEntry> out;
+    std::vector<v1::JournalEntry> out(1);
+    out[0].mutable_message()->set_prefix("earlier");
     absl::Status s = decoder_->Decode(bytes, 0, &out);
-    EXPECT_TRUE(out.empty()) << "a failed Decode appended entries";
+    EXPECT_EQ(out.size(), 1u) << "a failed Decode changed the chunk";
+    if (!out.empty()) {
+      EXPECT_EQ(out[0].message().prefix(), "earlier");
+    }
     return s;
   }
 
