@@ -126,7 +126,7 @@ class Reader final : public JournalReader {
     const uint64_t limit = visible - pos_ <= max_entries ? visible : pos_ + max_entries;
     batch.entries.reserve(limit - pos_);
     while (pos_ < limit) {
-      if (pos_ < cache_first_ || pos_ >= cache_end()) {
+      if (pos_ < record_first_ || pos_ >= record_end()) {
         absl::Status st = Load();
         if (!st.ok()) {
           if (batch.entries.empty()) return st;
@@ -134,11 +134,11 @@ class Reader final : public JournalReader {
         }
         ReadAhead(visible);
       }
-      const uint64_t to = std::min<uint64_t>(limit, cache_end());
-      batch.entries.Append(record_, pos_ - cache_first_, to - cache_first_);
+      const uint64_t to = std::min<uint64_t>(limit, record_end());
+      batch.entries.Append(record_, pos_ - record_first_, to - record_first_);
       pos_ = to;
     }
-    if (pos_ >= cache_end()) record_.reset();
+    if (pos_ >= record_end()) record_.reset();
     journal_->MarkReader(mark_.get(), pos_);
     return batch;
   }
@@ -146,7 +146,7 @@ class Reader final : public JournalReader {
   uint64_t position() const override { return pos_; }
 
  private:
-  uint64_t cache_end() const { return record_ ? cache_first_ + record_->size() : 0; }
+  uint64_t record_end() const { return record_ ? record_first_ + record_->size() : 0; }
 
   // Makes the record holding pos_ the current one: from the journal's cache of
   // recent records, else read and decoded (by the read ahead when it was for pos_
@@ -155,7 +155,7 @@ class Reader final : public JournalReader {
     record_.reset();
     if (std::optional<Journal::Impl::CachedRecord> c = journal_->Cached(pos_)) {
       journal_->CountRead(/*cached=*/true);
-      cache_first_ = c->first;
+      record_first_ = c->first;
       record_ = std::move(c->entries);
       return absl::OkStatus();
     }
@@ -164,7 +164,7 @@ class Reader final : public JournalReader {
     if (ahead_ != nullptr) d = ahead_->Take(pos_);
     if (!d.has_value() || !d->ok()) d = DecodeRecord(journal_, pos_);
     TM_RETURN_IF_ERROR(d->status());
-    cache_first_ = (*d)->first;
+    record_first_ = (*d)->first;
     record_ = std::move((*d)->entries);
     return absl::OkStatus();
   }
@@ -173,7 +173,7 @@ class Reader final : public JournalReader {
   // visible (so that record is durable and complete) and it is not in the journal's
   // cache.
   void ReadAhead(uint64_t visible) {
-    const uint64_t next = cache_end();
+    const uint64_t next = record_end();
     if (next >= visible || journal_->Cached(next).has_value()) return;
     if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_);
     ahead_->Start(next);
@@ -181,7 +181,7 @@ class Reader final : public JournalReader {
 
   Journal::Impl* const journal_;
   uint64_t pos_;
-  uint64_t cache_first_ = 0;  // offset of record_'s first entry
+  uint64_t record_first_ = 0;  // offset of record_'s first entry
   SharedEntries record_;      // the record holding pos_, if loaded
   std::unique_ptr<ReadAheadWorker> ahead_;  // started on the first read ahead
   const std::shared_ptr<Journal::Impl::ReaderMark> mark_;  // where it is, for the cache

@@ -7,6 +7,7 @@
 #include "apply/format/json_value.h"
 #include "apply/format/temporal.h"
 #include "common/json_writer.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace tidemark::pgsink {
@@ -74,6 +75,12 @@ void AppendHex(std::string* out, std::string_view bytes) {
   }
 }
 
+absl::Status CheckNoNul(std::string_view text) {
+  if (text.find('\0') == std::string_view::npos) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "a text value contains a NUL character, which PostgreSQL text cannot hold");
+}
+
 absl::Status NoText(std::string_view what) {
   return absl::InvalidArgumentError(
       fmt::format("a {} value has no PostgreSQL text form in this sink", what));
@@ -90,10 +97,7 @@ absl::Status AppendPgText(std::string* out, const v1::Value& v) {
     case v1::Value::kDoubleValue: *out += FloatText(v.double_value()); return absl::OkStatus();
     case v1::Value::kFloatValue: *out += FloatText(v.float_value()); return absl::OkStatus();
     case v1::Value::kTextValue:
-      if (v.text_value().find('\0') != std::string::npos) {
-        return absl::InvalidArgumentError(
-            "a text value contains a NUL character, which PostgreSQL text cannot hold");
-      }
+      TM_RETURN_IF_ERROR(CheckNoNul(v.text_value()));
       *out += v.text_value();
       return absl::OkStatus();
     case v1::Value::kBytesValue:
@@ -191,7 +195,7 @@ absl::Status AppendCopyField(std::string* out, const v1::Value& v) {
     case v1::Value::kUintValue:
       return AppendPgText(out, v);  // digits and '-': nothing to escape
     case v1::Value::kTextValue:
-      if (v.text_value().find('\0') != std::string::npos) return AppendPgText(out, v);  // the error
+      TM_RETURN_IF_ERROR(CheckNoNul(v.text_value()));
       AppendCopyEscaped(out, v.text_value());
       return absl::OkStatus();
     default:
