@@ -84,6 +84,14 @@ TEST(PgText, CopyFieldAndLiteralEscaping) {
   copy.clear();
   ASSERT_TRUE(AppendCopyField(&copy, v).ok());
   EXPECT_EQ(copy, "\\N");
+  v.set_int_value(-42);
+  copy.clear();
+  ASSERT_TRUE(AppendCopyField(&copy, v).ok());
+  EXPECT_EQ(copy, "-42");
+  v.set_uint_value(18446744073709551615u);
+  copy.clear();
+  ASSERT_TRUE(AppendCopyField(&copy, v).ok());
+  EXPECT_EQ(copy, "18446744073709551615");
 }
 
 TEST(PgText, RefusesWhatItCannotWrite) {
@@ -93,6 +101,8 @@ TEST(PgText, RefusesWhatItCannotWrite) {
   EXPECT_FALSE(AppendPgText(&out, v).ok());
   v.set_text_value(std::string("a\0b", 3));
   EXPECT_FALSE(AppendPgText(&out, v).ok());
+  EXPECT_FALSE(AppendCopyField(&out, v).ok());
+  EXPECT_EQ(out, "") << "a refused value appends nothing";
   v.set_object_id("123456789012");
   EXPECT_FALSE(AppendPgText(&out, v).ok());
 }
