@@ -18,7 +18,8 @@
 #      every message has a successful delivery report) reaches the marker's commit;
 #   4. reads back 2000 of the published messages with kcat to get the average key and value
 #      size, writes ROWS lines of exactly that key and value size, and times
-#      `kcat -P -K TAB` with the same producer settings into another topic of the same shape.
+#      `kcat -P -K TAB` with the same producer settings and tidemark's three headers (-H, the
+#      values of one published message) into another topic of the same shape.
 # MB = value + key bytes, 10^6 bytes. tidemark's time includes decoding the WAL and the journal
 # (fsync'd group commits): the end-to-end figure, against kcat's produce-only figure.
 # Knobs: ROWS (1000000), TXNS (10), PARTITIONS (12), PAYLOAD (100 bytes of text per row),
@@ -164,6 +165,14 @@ T_SINK=$(run_until "the backlog run" replay_done)
 # 2000 of tidemark's published values, cycled, with keys of the same shape and size.
 kcat -C -b "$BROKERS" -t "$TOPIC" -o -170 -e -q -f '%k\t%s\n' -c 2000 2>/dev/null >"$WORK/sample.txt" || true
 [[ $(wc -l <"$WORK/sample.txt") -ge 1000 ]] || die "could not read back a sample of tidemark's messages"
+# tidemark's three headers (position, journal offset, txid) go on every reference message too,
+# with the values of a message from the middle of the backlog (the same names and sizes).
+HEADERS=$(kcat -C -b "$BROKERS" -t "$TOPIC" -p 0 -o -1000 -e -q -f '%h\n' -c 1 2>/dev/null)
+[[ $HEADERS == *tidemark.offset=* ]] || die "could not read back tidemark's message headers (got '$HEADERS')"
+HEADER_ARGS=()
+IFS=, read -r -a header_list <<<"$HEADERS"
+for h in "${header_list[@]}"; do HEADER_ARGS+=(-H "$h"); done
+log "reference headers: $HEADERS"
 read -r KEYLEN VALLEN < <(awk -F'\t' '{k += length($1); v += length($0) - length($1) - 1; n++}
   END {printf "%d %d\n", k/n, v/n}' "$WORK/sample.txt")
 log "published messages: key ~$KEYLEN bytes, value ~$VALLEN bytes"
@@ -177,7 +186,7 @@ for i in range(n):
 PY
 log "kcat -P reference: $EVENTS messages"
 k0=$(date +%s.%N)
-kcat -P -b "$BROKERS" -t "$REF" -K $'\t' -z lz4 -X enable.idempotence=true -X acks=all \
+kcat -P -b "$BROKERS" -t "$REF" -K $'\t' "${HEADER_ARGS[@]}" -z lz4 -X enable.idempotence=true -X acks=all \
   -X linger.ms=10 -X partitioner=murmur2_random -l "$WORK/ref.txt"
 k1=$(date +%s.%N)
 

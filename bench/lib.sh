@@ -5,6 +5,9 @@
 #   now                            seconds since the epoch, with nanoseconds
 #   elapsed T0 T1                  T1 - T0 with two decimals
 #   cpu_secs PID[/task/TID]        user+system CPU seconds of a process (empty if it is gone)
+#   thread_summary PID             each thread of PID as name=CPU-s/context switches (voluntary +
+#                                  involuntary), in creation order
+#   lo_packets                     packets sent on the loopback interface so far (all processes)
 #   lsn2num LSN                    a PostgreSQL LSN (16/B374D848) as a decimal number
 #   bench_tidemark                 sets TM to a private copy of the tidemark binary (building it
 #                                  with ninja unless TIDEMARK_BIN is given), so a rebuild of the
@@ -25,6 +28,17 @@ cpu_secs() {
   stat=${stat##*) }
   awk -v t="$BENCH_TCK" '{printf "%.2f", ($12 + $13) / t}' <<<"$stat"
 }
+
+thread_summary() {
+  local tid out="" cs
+  for tid in $(ls "/proc/$1/task" 2>/dev/null | sort -n); do
+    cs=$(awk '/ctxt_switches/ {n += $2} END {print n}' "/proc/$1/task/$tid/status" 2>/dev/null)
+    out+=" $(cat "/proc/$1/task/$tid/comm" 2>/dev/null)=$(cpu_secs "$1/task/$tid")/${cs}cs"
+  done
+  echo "${out# }"
+}
+
+lo_packets() { awk -F'[: ]+' '$2 == "lo" {print $12}' /proc/net/dev; }
 
 lsn2num() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
 

@@ -191,6 +191,8 @@ apply_sub() {
   WCPU="?" CCPU="?" TCPU="-"
   local t0 t1
   t0=$(now)
+  local pk0
+  pk0=$(lo_packets)
   q sub -c "ALTER SUBSCRIPTION bench_sub ENABLE" >/dev/null
   wait_marker sub "" bench_sub \
     "q sub -c \"SELECT pid FROM pg_stat_subscription WHERE subname = 'bench_sub' AND relid IS NULL\"" ""
@@ -198,7 +200,7 @@ apply_sub() {
   q sub -c "ALTER SUBSCRIPTION bench_sub DISABLE" >/dev/null
   SECS[sub]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[sub]=$CCPU CPU_WALSND[sub]=$WCPU CPU_TARGET[sub]="-"
-  NOTE[sub]="apply worker (binary=$([[ $SUB_BINARY == 1 ]] && echo true || echo false))"
+  NOTE[sub]="apply worker (binary=$([[ $SUB_BINARY == 1 ]] && echo true || echo false)); $(( $(lo_packets) - pk0 )) loopback packets"
 }
 
 apply_tidemark() {
@@ -229,8 +231,10 @@ journal:
 EOF
   log "tidemark run (PG → PG sink)"
   WCPU="?" CCPU="?" TCPU="?" TFLT="?"
-  local t0 t1 tid threads=""
+  local t0 t1 threads=""
   t0=$(now)
+  local pk0
+  pk0=$(lo_packets)
   "$TM" --log-level info run -c "$conf" >"$WORK/tidemark.log" 2>&1 &
   TM_PID=$!
   if [[ $PERF == 1 ]]; then
@@ -248,7 +252,8 @@ EOF
     "q tm -c \"SELECT pid FROM pg_stat_activity WHERE application_name = 'tidemark:out'\""
   t1=$MARKER_T
   if [[ -n $PERF_PID ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=""; fi
-  for tid in $(ls "/proc/$TM_PID/task" | sort -n); do threads+=" $(cpu_secs "$TM_PID/task/$tid")"; done
+  threads=$(thread_summary "$TM_PID")
+  local packets=$(( $(lo_packets) - pk0 ))
   CCPU=$(cpu_secs "$TM_PID")
   local rss_mb
   rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$TM_PID/status")
@@ -258,7 +263,7 @@ EOF
   TM_PID=""
   SECS[tidemark]=$(elapsed "$t0" "$t1")
   CPU_CLIENT[tidemark]=$CCPU CPU_WALSND[tidemark]=$WCPU CPU_TARGET[tidemark]=$TCPU
-  NOTE[tidemark]="thread CPU s (creation order):$threads; peak RSS ${rss_mb} MB; minor page faults $minflt (its target backend: $TFLT); journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes"
+  NOTE[tidemark]="threads (creation order, name=CPU s/context switches): $threads; peak RSS ${rss_mb} MB; minor page faults $minflt (its target backend: $TFLT); journal $(du -sb "$WORK/tm-run/data/journal" | cut -f1) bytes; $packets loopback packets"
   if [[ $PERF == 1 ]]; then
     perf report -i "$WORK/perf.data" --children --sort pid,sym -g none --stdio 2>/dev/null \
       | head -300 >"$WORK/perf-report.txt" || true

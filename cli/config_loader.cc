@@ -44,6 +44,7 @@ constexpr uint32_t kDefaultKafkaBatchEvents = 65536;
 constexpr uint32_t kDefaultDbBatchEvents = 65536;
 constexpr uint32_t kDefaultBatchMs = 100;
 constexpr uint32_t kDefaultStatusIntervalMs = 1000;
+constexpr uint32_t kDefaultCatchupLingerMs = 5;
 constexpr uint32_t kDefaultChunkEvents = 2048;
 constexpr uint32_t kDefaultSnapshotChunkRows = 10000;
 constexpr size_t kMaxPipelineName = 54;  // "tidemark_" + name fits PG's 63-byte slot names
@@ -141,7 +142,7 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
   static const std::vector<std::string_view> kPostgres = {
       "type",        "dsn",    "password_env", "password_file",      "slot",
       "publication", "tables", "create_slot",  "create_publication", "status_interval_ms",
-      "chunk_events"};
+      "chunk_events", "catchup_linger_ms"};
   static const std::vector<std::string_view> kMysql = {
       "type", "dsn", "password_env", "password_file", "tables", "server_id", "start",
       "chunk_events"};
@@ -183,6 +184,8 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
     TM_ASSIGN_OR_RETURN(uint32_t si, U32Ms(s, "status_interval_ms", kDefaultStatusIntervalMs));
     if (si == 0) return s.ErrorAt("status_interval_ms", "must be more than 0");
     out->set_status_interval_ms(si);
+    TM_ASSIGN_OR_RETURN(uint32_t linger, U32Ms(s, "catchup_linger_ms", kDefaultCatchupLingerMs));
+    out->set_catchup_linger_ms(linger);
   } else if (t == "mysql") {
     TM_OPT(auto tables, s.StringList("tables"));
     if (tables) {

@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& con
     o.create_publication = s.create_publication();
     o.status_interval = absl::Milliseconds(s.status_interval_ms());
     o.chunk_events = s.chunk_events();
+    o.catchup_linger = absl::Milliseconds(s.catchup_linger_ms());
     return std::make_unique<pg::PgSource>(std::move(o), schemas);
   }
   if (s.type() == "mongo") {

@@ -170,6 +170,7 @@ absl::Status PgSource::HandleXLogData(const StreamMessage& m, EventChunk* chunk)
     bool drop = skipping_txn_ && !e.has_schema();
     if (e.has_commit()) {
       last_commit_end_ = std::max(last_commit_end_, e.commit().position().pg().end_lsn());
+      last_commit_micros_ = e.commit().commit_time_micros();
       skipping_txn_ = false;
     }
     if (drop) {
@@ -184,15 +185,25 @@ absl::Status PgSource::HandleXLogData(const StreamMessage& m, EventChunk* chunk)
 absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
   if (!stream_) return absl::FailedPreconditionError("PgSource::Next before Start");
   EventChunk chunk;
-  absl::Time deadline = absl::Now() + max_wait;
+  absl::Time now = absl::Now();
+  absl::Time deadline = now + max_wait;
+  const bool catching_up = CatchingUp(now);
+  stream_->SetReceiveLowWater(catching_up ? options_.catchup_low_water : 1);
+  // Set at the chunk's first message: until then the chunk may keep reading.
+  absl::Time linger_until = absl::InfinitePast();
   while (chunk.entries.size() < options_.chunk_events) {
-    absl::Duration wait = chunk.entries.empty() ? deadline - absl::Now() : absl::ZeroDuration();
-    if (absl::Now() - last_status_ >= options_.status_interval) TM_RETURN_IF_ERROR(SendStatus());
+    now = absl::Now();
+    absl::Duration wait = chunk.entries.empty() ? deadline - now : linger_until - now;
+    if (now - last_status_ >= options_.status_interval) TM_RETURN_IF_ERROR(SendStatus());
     wait = std::min(wait, options_.status_interval);
     TM_ASSIGN_OR_RETURN(StreamMessage m, stream_->Read(std::max(wait, absl::ZeroDuration())));
     if (m.kind == StreamMessage::kNone) {
-      if (!chunk.entries.empty() || absl::Now() >= deadline) break;
+      now = absl::Now();
+      if (chunk.entries.empty() ? now >= deadline : now >= linger_until) break;
       continue;
+    }
+    if (chunk.entries.empty() && linger_until == absl::InfinitePast()) {
+      linger_until = catching_up ? absl::Now() + options_.catchup_linger : absl::InfinitePast();
     }
     received_lsn_ = std::max(received_lsn_, m.wal_end);
     if (m.kind == StreamMessage::kKeepalive) {
@@ -203,6 +214,11 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     TM_RETURN_IF_ERROR(HandleXLogData(m, &chunk));
   }
   return chunk;
+}
+
+bool PgSource::CatchingUp(absl::Time now) const {
+  if (options_.catchup_linger <= absl::ZeroDuration() || last_commit_micros_ == 0) return false;
+  return now - absl::FromUnixMicros(last_commit_micros_) > options_.catchup_lag;
 }
 
 uint64_t PgSource::FlushLsn() const {

@@ -2,6 +2,7 @@
 #include "capture/pg/replication_stream.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -119,11 +120,22 @@ absl::StatusOr<StreamMessage> ReplicationStream::Read(absl::Duration max_wait) {
     if (rc < 0 && errno != EINTR) {
       return absl::UnavailableError(fmt::format("poll on replication socket: {}", strerror(errno)));
     }
-    if (rc == 0) return StreamMessage{};
+    if (rc == 0) {
+      // Time is up. Under a low-water mark fewer bytes may still be waiting: take them.
+      if (low_water_ <= 1 || drained_socket) return StreamMessage{};
+      drained_socket = true;
+    }
     if (PQconsumeInput(conn_->raw()) == 0) {
       return absl::UnavailableError(
           fmt::format("replication stream broke: {}", PQerrorMessage(conn_->raw())));
     }
+  }
+}
+
+void ReplicationStream::SetReceiveLowWater(int bytes) {
+  if (bytes == low_water_) return;
+  if (setsockopt(PQsocket(conn_->raw()), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0) {
+    low_water_ = bytes;
   }
 }
 

@@ -48,8 +48,16 @@ class ReplicationStream {
   // Sends a standby status update.
   absl::Status SendStatus(uint64_t write_lsn, uint64_t flush_lsn, uint64_t apply_lsn);
 
+  // The socket's receive low-water mark (SO_RCVLOWAT): Read's wait for data then ends
+  // only once `bytes` are buffered in the kernel or its time is up, so the kernel does
+  // not wake the capture thread for every small message the walsender sends. 1 (the
+  // default) wakes on any byte. Read with no time to wait still takes whatever is
+  // there. A failure to set it is not an error: it only costs wake-ups.
+  void SetReceiveLowWater(int bytes);
+
  private:
   std::unique_ptr<PgConn> conn_;
+  int low_water_ = 1;
   char* buffer_ = nullptr;  // last PQgetCopyData buffer, freed on the next Read
 };
 

@@ -49,7 +49,7 @@ std::string Edit(const std::string& from, const std::string& to, std::string yam
 
 constexpr char kPgKeys[] =
     "(allowed: type, dsn, password_env, password_file, slot, publication, tables, create_slot, "
-    "create_publication, status_interval_ms, chunk_events)";
+    "create_publication, status_interval_ms, chunk_events, catchup_linger_ms)";
 
 TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   v1::PipelineConfig c = Ok(kBase);
@@ -68,6 +68,7 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_TRUE(s.create_publication());
   EXPECT_EQ(s.status_interval_ms(), 1000u);
   EXPECT_EQ(s.chunk_events(), 2048u);
+  EXPECT_EQ(s.catchup_linger_ms(), 5u);
   ASSERT_EQ(c.sinks_size(), 1);
   const auto& k = c.sinks(0);
   EXPECT_EQ(k.name(), "audit");
