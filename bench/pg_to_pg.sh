@@ -41,6 +41,7 @@
 # ORDER (sub,tidemark), DURABLE (0; 1 = fsync on all three servers),
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
 # CACHE_BYTES (journal.cache_bytes, e.g. 64MiB; unset = tidemark's default),
+# SOCKET (tcp: every connection over loopback TCP; unix: over the servers' Unix-domain sockets),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
 # process and its target backend, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1), KEEP=1 keeps the work
@@ -59,6 +60,8 @@ DURABLE=${DURABLE:-0}
 STATUS_INTERVAL_MS=${STATUS_INTERVAL_MS:-100}
 SUB_BINARY=${SUB_BINARY:-0}
 PERF=${PERF:-0}
+SOCKET=${SOCKET:-tcp}
+[[ $SOCKET == tcp || $SOCKET == unix ]] || { echo "SOCKET must be tcp or unix" >&2; exit 2; }
 [[ $PERF == 1 ]] && KEEP=1
 KEEP=${KEEP:-0}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -81,14 +84,18 @@ trap 'exit 130' INT TERM
 bench_tidemark
 
 # ------------------------------------------------------------------ servers --
-declare -A PORT DSN
+declare -A PORT DSN HOST
 for d in src tm sub; do
   PORT[$d]=$("$ROOT/tests/servers/free-port.sh")
   log "starting PostgreSQL ($d) on 127.0.0.1:${PORT[$d]}"
   PG_DURABLE=$DURABLE "$ROOT/tests/servers/pg-up.sh" "${PORT[$d]}" "$WORK/$d" >/dev/null
   "$PG_BIN/psql" "host=127.0.0.1 port=${PORT[$d]} user=postgres dbname=postgres" -XAtq \
     -c "CREATE DATABASE bench" >/dev/null
-  DSN[$d]="host=127.0.0.1 port=${PORT[$d]} user=postgres dbname=bench"
+  # SOCKET=unix: every client (tidemark, the subscription, the scripts) connects over the
+  # servers' Unix-domain sockets instead of loopback TCP.
+  HOST[$d]=127.0.0.1
+  [[ $SOCKET == unix ]] && HOST[$d]=$WORK/$d/run
+  DSN[$d]="host=${HOST[$d]} port=${PORT[$d]} user=postgres dbname=bench"
 done
 PG_VERSION=$("$PG_BIN/postgres" --version | awk '{print $3}')
 q() { local d=$1; shift; "$PG_BIN/psql" "${DSN[$d]}" -XAtq -v ON_ERROR_STOP=1 "$@"; }
@@ -117,7 +124,7 @@ SELECT pg_create_logical_replication_slot('bench_sub', 'pgoutput');
 SQL
 SUB_OPTS="create_slot = false, slot_name = 'bench_sub', copy_data = false, enabled = false"
 [[ $SUB_BINARY == 1 ]] && SUB_OPTS+=", binary = true"
-q sub -c "CREATE SUBSCRIPTION bench_sub CONNECTION 'host=127.0.0.1 port=${PORT[src]} \
+q sub -c "CREATE SUBSCRIPTION bench_sub CONNECTION 'host=${HOST[src]} port=${PORT[src]} \
 user=postgres dbname=bench' PUBLICATION bench_pub WITH ($SUB_OPTS)" >/dev/null
 START_LSN=$(q src -c "SELECT max(confirmed_flush_lsn) FROM pg_replication_slots")
 
@@ -305,7 +312,7 @@ done
 # -------------------------------------------------------------------- table --
 echo
 echo "$TM_DESC, PostgreSQL $PG_VERSION, $(nproc) CPUs, $(date -u +%FT%TZ)"
-echo "load average before the apply runs: $LOAD_BEFORE, after: $LOAD_AFTER; servers: PG_DURABLE=$DURABLE"
+echo "load average before the apply runs: $LOAD_BEFORE, after: $LOAD_AFTER; servers: PG_DURABLE=$DURABLE; connections: $SOCKET"
 echo "backlog: $ROWS row changes (pgbench -c$CLIENTS -j$JOBS -t $PGBENCH_TX at scale $SCALE, 4 per transaction, + 1 marker), WAL $WAL_BYTES bytes"
 echo
 printf '%-14s %8s %10s %7s %9s %9s %9s\n' apply seconds rows/s ratio client_s walsnd_s target_s

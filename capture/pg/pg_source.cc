@@ -187,7 +187,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
   EventChunk chunk;
   absl::Time now = absl::Now();
   absl::Time deadline = now + max_wait;
-  const bool catching_up = CatchingUp(now);
+  // Catching up: old commits, and the last chunk found data (a source gone quiet after a
+  // backlog is not lingered over; its next commit is recent again).
+  const bool catching_up = !last_chunk_empty_ && CatchingUp(now);
   stream_->SetReceiveLowWater(catching_up ? options_.catchup_low_water : 1);
   // Set at the chunk's first message: until then the chunk may keep reading.
   absl::Time linger_until = absl::InfinitePast();
@@ -196,6 +198,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     absl::Duration wait = chunk.entries.empty() ? deadline - now : linger_until - now;
     if (now - last_status_ >= options_.status_interval) TM_RETURN_IF_ERROR(SendStatus());
     wait = std::min(wait, options_.status_interval);
+    // Under the low-water mark a wait ends at 64 KiB or its time: keep it short, so that
+    // the bytes of the backlog's last transactions do not wait for a whole max_wait.
+    if (catching_up) wait = std::min(wait, options_.catchup_linger);
     TM_ASSIGN_OR_RETURN(StreamMessage m, stream_->Read(std::max(wait, absl::ZeroDuration())));
     if (m.kind == StreamMessage::kNone) {
       now = absl::Now();
@@ -213,6 +218,7 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     }
     TM_RETURN_IF_ERROR(HandleXLogData(m, &chunk));
   }
+  last_chunk_empty_ = chunk.entries.empty();
   return chunk;
 }
 

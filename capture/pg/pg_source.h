@@ -41,7 +41,8 @@ struct PgSourceOptions {
   bool create_publication = true;
   absl::Duration status_interval = absl::Seconds(1);
   size_t chunk_events = 2048;
-  // While catching up (the newest commit received is older than `catchup_lag`), a chunk
+  // While catching up (the newest commit received is older than `catchup_lag` and the
+  // previous chunk found data), a chunk
   // keeps reading for up to `catchup_linger` after its first message, and the socket's
   // low-water mark is `catchup_low_water` bytes: a backlog then moves in chunks of
   // hundreds of changes instead of a few, with one hand-off (and one kernel wake-up)
@@ -92,6 +93,7 @@ class PgSource : public Source {
   uint64_t durable_end_ = 0;        // end LSN of the newest commit durable in the journal
   uint64_t idle_wal_end_ = 0;       // keepalive walEnd seen while no transaction was open
   int64_t last_commit_micros_ = 0;  // commit time of the newest commit received (Unix µs)
+  bool last_chunk_empty_ = true;    // the last Next returned no entries
   absl::Time last_status_ = absl::InfinitePast();
 };
 

@@ -52,7 +52,10 @@ class ReplicationStream {
   // only once `bytes` are buffered in the kernel or its time is up, so the kernel does
   // not wake the capture thread for every small message the walsender sends. 1 (the
   // default) wakes on any byte. Read with no time to wait still takes whatever is
-  // there. A failure to set it is not an error: it only costs wake-ups.
+  // there. A failure to set it is not an error: it only costs wake-ups. (The poll of a
+  // Unix-domain socket ignores it: there capture still wakes per message. Emulating it
+  // by looking at FIONREAD every millisecond was tried and made a PG->PG catch-up 2.3x
+  // slower: the walsender blocks on the socket's buffer before 64 KiB are in.)
   void SetReceiveLowWater(int bytes);
 
  private:
