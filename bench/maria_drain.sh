@@ -185,10 +185,8 @@ drain_tidemark() {  # $1: null | file, $2: row name, $3: dir
   # parse + decode), tm-journal-sync (journal fsync), the applier (tidemark), tm-binlog-read
   # (binlog reader + event CRC32), tm-journal-app (journal append: serialize + lz4 + write),
   # then the applier's journal read-ahead (tidemark).
-  local tid threads=""
-  for tid in $(ls "/proc/$tm_pid/task" | sort -n); do
-    threads+=" $(cat "/proc/$tm_pid/task/$tid/comm" 2>/dev/null)=$(cpu_secs "$tm_pid/task/$tid")"
-  done
+  local threads
+  threads=$(thread_summary "$tm_pid")
   kill -TERM "$tm_pid"
   wait "$CHILD_PID" || log "warning: tidemark exited with status $? after SIGTERM"
   CHILD_PID=""
@@ -196,7 +194,7 @@ drain_tidemark() {  # $1: null | file, $2: row name, $3: dir
   CPU_CLIENT[$name]=${pcpu:-?}
   CPU_SERVER[$name]=$(awk "BEGIN{printf \"%.2f\", $s1-$s0}")
   EXTRA[$name]="$("$TM" checkpoints -c "$conf" 2>/dev/null | head -1)"
-  EXTRA[$name]+="; thread CPU s:$threads"
+  EXTRA[$name]+="; threads (name=CPU s/context switches): $threads"
   if [[ $kind == file ]]; then
     local lines
     lines=$(wc -l <"$dir/events.jsonl")

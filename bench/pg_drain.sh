@@ -249,12 +249,11 @@ EOF
     awk "BEGIN{exit !($t > $deadline)}" && die "tidemark did not finish in 30 minutes"
     [[ -n $t_ack && -n $t_sink ]] || sleep "$POLL"
   done
-  # Per-thread CPU, in creation order: main (capture: libpq read, pgoutput decode, journal
-  # append = protobuf serialize + lz4 + CRC + write), journal flusher (fsync), applier.
-  local tid threads=""
-  for tid in $(ls "/proc/$tm_pid/task" | sort -n); do
-    threads+=" $(cpu_secs "$tm_pid/task/$tid")"
-  done
+  # Per-thread CPU and context switches, in creation order: tidemark (main: capture = libpq
+  # read + pgoutput decode), tm-journal-sync (fsync), the applier (tidemark), the applier's
+  # journal read-ahead (tidemark), tm-journal-app (append: protobuf serialize + lz4 + write).
+  local threads
+  threads=$(thread_summary "$tm_pid")
   kill -TERM "$tm_pid"
   wait "$CHILD_PID" || log "warning: tidemark exited with status $? after SIGTERM"
   CHILD_PID=""
@@ -264,7 +263,7 @@ EOF
   CPU_CLIENT[$name]=${pcpu:-?}
   CPU_WALSND[$name]=${wcpu:-?}
   EXTRA[$name]="$("$TM" checkpoints -c "$conf" 2>/dev/null | head -1)"
-  EXTRA[$name]+="; thread CPU s (capture/main, flusher, applier):$threads"
+  EXTRA[$name]+="; threads (name=CPU s/context switches): $threads"
   if [[ $kind == file ]]; then
     local lines bytes
     lines=$(wc -l <"$dir/events.jsonl")
