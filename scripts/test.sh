@@ -17,11 +17,13 @@ bash scripts/install-deps.sh
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDEMARK_WERROR=ON >/dev/null
 ninja -C "$BUILD_DIR"
 # The clang-14 build must be warning-free too (DESIGN.md §7). It runs in CI
-# (CI=true) or with TIDEMARK_CLANG=1; it compiles everything and runs nothing.
+# (CI=true) or with TIDEMARK_CLANG=1; it compiles everything and runs nothing, so it is
+# built without optimization or debug info: clang's warnings come from its front end, and
+# the build takes far less time than a RelWithDebInfo one.
 if [[ ${CI:-} == true || ${TIDEMARK_CLANG:-0} == 1 ]]; then
-  echo "== clang-14 build (-Werror)" >&2
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR-clang" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTIDEMARK_WERROR=ON >/dev/null
+  echo "== clang-14 build (-Werror; -O0 -g0, warnings only)" >&2
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR-clang" -G Ninja -DCMAKE_BUILD_TYPE=WarningsOnly \
+    -DCMAKE_C_FLAGS="-O0 -g0" -DCMAKE_CXX_FLAGS="-O0 -g0" -DTIDEMARK_WERROR=ON >/dev/null
   ninja -C "$BUILD_DIR-clang"
 fi
 
