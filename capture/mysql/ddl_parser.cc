@@ -1,143 +1,16 @@
 #include "capture/mysql/ddl_parser.h"
 
-#include <fmt/format.h>
-
 #include <cctype>
-#include <optional>
 
-#include "capture/mysql/ddl_tokenizer.h"
+#include "capture/mysql/ddl_grammar.h"
 
-namespace tidemark::mysql {
-namespace {
+namespace tidemark::mysql::ddl {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-class Parser {
- public:
-  explicit Parser(std::string_view q) : t_(Tokenize(q)) {}
-
-  DdlStatement Parse();
-
- private:
-  const Token& Peek(size_t k = 0) const {
-    static const Token kEndToken;
-    return pos_ + k < t_.size() ? t_[pos_ + k] : kEndToken;
-  }
-  bool AtEnd() const { return pos_ >= t_.size(); }
-  // Keyword match: an unquoted word, case-insensitive.
-  bool Is(std::string_view kw, size_t k = 0) const {
-    const Token& t = Peek(k);
-    return t.kind == Token::kWord && Lower(t.text) == kw;
-  }
-  bool IsPunct(char c, size_t k = 0) const {
-    const Token& t = Peek(k);
-    return t.kind == Token::kPunct && t.text[0] == c;
-  }
-  bool Accept(std::string_view kw) {
-    if (!Is(kw)) return false;
-    ++pos_;
-    return true;
-  }
-  bool AcceptPunct(char c) {
-    if (!IsPunct(c)) return false;
-    ++pos_;
-    return true;
-  }
-  bool AcceptSeq(std::initializer_list<std::string_view> kws) {
-    size_t k = 0;
-    for (std::string_view kw : kws) {
-      if (!Is(kw, k++)) return false;
-    }
-    pos_ += kws.size();
-    return true;
-  }
-  std::optional<std::string> Ident() {
-    const Token& t = Peek();
-    if (t.kind != Token::kWord && t.kind != Token::kQuoted) return std::nullopt;
-    ++pos_;
-    return t.text;
-  }
-  std::optional<TableRef> Table() {
-    auto a = Ident();
-    if (!a) return std::nullopt;
-    if (AcceptPunct('.')) {
-      auto b = Ident();
-      if (!b) return std::nullopt;
-      return TableRef{*a, *b};
-    }
-    return TableRef{"", *a};
-  }
-  // Skips one balanced (...) group; the current token must be '('.
-  void SkipParens() {
-    int depth = 0;
-    while (!AtEnd()) {
-      if (IsPunct('(')) ++depth;
-      if (IsPunct(')')) --depth;
-      ++pos_;
-      if (depth == 0) return;
-    }
-  }
-  // Skips to the next ',' or ')' at this nesting level (not consumed).
-  void SkipToSeparator() {
-    while (!AtEnd() && !IsPunct(',') && !IsPunct(')')) {
-      if (IsPunct('(')) {
-        SkipParens();
-      } else {
-        ++pos_;
-      }
-    }
-  }
-  void SkipIfExists() { AcceptSeq({"if", "exists"}); }
-  void SkipIfNotExists(bool* seen = nullptr) {
-    if (AcceptSeq({"if", "not", "exists"}) && seen) *seen = true;
-  }
-  std::optional<std::string> CharsetValue() {
-    AcceptPunct('=');
-    if (Peek().kind == Token::kString) return t_[pos_++].text;
-    return Ident();
-  }
-  std::vector<std::string> ParenNameList() {  // (a, b(10) DESC, ...)
-    std::vector<std::string> out;
-    if (!AcceptPunct('(')) return out;
-    while (!AtEnd() && !IsPunct(')')) {
-      if (auto n = Ident()) out.push_back(*n);
-      SkipToSeparator();
-      AcceptPunct(',');
-    }
-    AcceptPunct(')');
-    return out;
-  }
-
-  bool ColumnDef(KnownColumn* col, bool* primary);
-  bool DataType(KnownColumn* col);
-  void Placement(AlterOp* op) {
-    if (Accept("first")) {
-      op->first = true;
-    } else if (Accept("after")) {
-      if (auto a = Ident()) op->after = *a;
-    }
-  }
-  DdlStatement CreateTable(bool temporary);
-  DdlStatement AlterTable();
-  bool AlterSpec(DdlStatement* s);
-  DdlStatement Unparsed(std::vector<TableRef> tables, std::string reason) {
-    DdlStatement s;
-    s.kind = DdlStatement::kUnparsed;
-    s.tables = std::move(tables);
-    s.reason = std::move(reason);
-    return s;
-  }
-  std::string Here() const {
-    return AtEnd() ? "the end of the statement" : fmt::format("'{}'", Peek().text);
-  }
-
-  std::vector<Token> t_;
-  size_t pos_ = 0;
-};
 
 AlterOp Op(AlterOp::Kind kind) {
   AlterOp op;
@@ -365,205 +238,6 @@ DdlStatement Parser::CreateTable(bool temporary) {
   return s;
 }
 
-bool Parser::AlterSpec(DdlStatement* s) {
-  AlterOp op;
-  if (Accept("add")) {
-    if (Is("partition") || Is("index") || Is("key") || Is("unique") || Is("fulltext") ||
-        Is("spatial") || Is("foreign") || Is("check") || Is("period") || Is("vector")) {
-      SkipToSeparator();
-      return true;
-    }
-    if (Accept("constraint")) {
-      if (!Is("primary") && !Is("unique") && !Is("foreign") && !Is("check")) {
-        SkipIfNotExists();
-        Ident();
-      }
-    }
-    if (AcceptSeq({"primary", "key"})) {
-      if (Accept("using")) Ident();
-      op.kind = AlterOp::kAddPrimaryKey;
-      op.key_columns = ParenNameList();
-      if (op.key_columns.empty()) return false;
-      SkipToSeparator();
-      s->ops.push_back(std::move(op));
-      return true;
-    }
-    if (Is("unique") || Is("foreign") || Is("check")) {
-      SkipToSeparator();
-      return true;
-    }
-    if (Is("system")) return false;  // ADD SYSTEM VERSIONING adds hidden columns
-    Accept("column");
-    SkipIfNotExists(&op.if_exists);
-    op.kind = AlterOp::kAddColumn;
-    if (AcceptPunct('(')) {
-      while (!AtEnd() && !IsPunct(')')) {
-        AlterOp each = op;
-        bool primary = false;
-        if (!ColumnDef(&each.column, &primary)) return false;
-        s->ops.push_back(each);
-        if (primary) s->ops.push_back(PrimaryKeyOp({each.column.name}));
-        if (!AcceptPunct(',')) break;
-      }
-      return AcceptPunct(')');
-    }
-    bool primary = false;
-    if (!ColumnDef(&op.column, &primary)) return false;
-    Placement(&op);
-    std::string col = op.column.name;
-    s->ops.push_back(std::move(op));
-    if (primary) s->ops.push_back(PrimaryKeyOp({col}));
-    return true;
-  }
-  if (Accept("drop")) {
-    if (AcceptSeq({"primary", "key"})) {
-      s->ops.push_back(Op(AlterOp::kDropPrimaryKey));
-      return true;
-    }
-    if (Is("system")) return false;
-    if (Is("index") || Is("key") || Is("foreign") || Is("constraint") || Is("check") ||
-        Is("partition") || Is("period") || Is("unique")) {
-      SkipToSeparator();
-      return true;
-    }
-    Accept("column");
-    SkipIfNotExists();  // not valid here, harmless
-    if (AcceptSeq({"if", "exists"})) op.if_exists = true;
-    auto n = Ident();
-    if (!n) return false;
-    op.kind = AlterOp::kDropColumn;
-    op.name = *n;
-    Accept("restrict") || Accept("cascade");
-    s->ops.push_back(std::move(op));
-    return true;
-  }
-  if (Is("modify") || Is("change")) {
-    bool change = Is("change");
-    ++pos_;
-    Accept("column");
-    if (AcceptSeq({"if", "exists"})) op.if_exists = true;
-    if (change) {
-      auto old = Ident();
-      if (!old) return false;
-      op.name = *old;
-    }
-    bool primary = false;
-    if (!ColumnDef(&op.column, &primary)) return false;
-    op.kind = change ? AlterOp::kChangeColumn : AlterOp::kModifyColumn;
-    if (!change) op.name = op.column.name;
-    Placement(&op);
-    std::string col = op.column.name;
-    s->ops.push_back(std::move(op));
-    if (primary) s->ops.push_back(PrimaryKeyOp({col}));
-    return true;
-  }
-  if (Accept("rename")) {
-    if (Accept("column")) {
-      auto a = Ident();
-      if (!a || !Accept("to")) return false;
-      auto b = Ident();
-      if (!b) return false;
-      AlterOp r = Op(AlterOp::kRenameColumn);
-      r.name = *a;
-      r.new_name = *b;
-      s->ops.push_back(std::move(r));
-      return true;
-    }
-    if (Is("index") || Is("key")) {
-      SkipToSeparator();
-      return true;
-    }
-    if (!Accept("to") && !Accept("as")) AcceptPunct('=');
-    auto to = Table();
-    if (!to) return false;
-    AlterOp r = Op(AlterOp::kRenameTable);
-    r.to = *to;
-    s->ops.push_back(std::move(r));
-    return true;
-  }
-  if (Accept("convert")) {
-    if (!Accept("to")) return false;
-    if (!AcceptSeq({"character", "set"}) && !Accept("charset")) return false;
-    auto cs = CharsetValue();
-    if (!cs) return false;
-    if (Accept("collate")) CharsetValue();
-    if (Lower(*cs) == "default") return false;  // the database's default: not known here
-    std::string charset = CharsetOfName(*cs);
-    AlterOp r = Op(AlterOp::kConvertCharset);
-    r.charset = charset;
-    s->ops.push_back(std::move(r));
-    return true;
-  }
-  if (Accept("default")) {
-    if (!Is("character") && !Is("charset") && !Is("collate")) return false;
-  }
-  if (AcceptSeq({"character", "set"}) || Accept("charset") || Accept("collate")) {
-    auto cs = CharsetValue();
-    if (!cs) return false;
-    AlterOp r = Op(AlterOp::kTableCharset);
-    r.charset = CharsetOfName(*cs);
-    s->ops.push_back(std::move(r));
-    return true;
-  }
-  if (Accept("alter")) {  // ALTER [COLUMN] c SET DEFAULT / DROP DEFAULT / ..., ALTER INDEX
-    SkipToSeparator();
-    return true;
-  }
-  if (Is("with") || Is("without")) return false;  // system versioning
-  static const char* kNoColumnEffect[] = {
-      "engine", "auto_increment", "comment", "row_format", "key_block_size", "avg_row_length",
-      "checksum", "table_checksum", "max_rows", "min_rows", "pack_keys", "stats_auto_recalc",
-      "stats_persistent", "stats_sample_pages", "data", "index", "encrypted",
-      "encryption_key_id", "encryption", "page_checksum", "page_compressed",
-      "page_compression_level", "transactional", "compression", "insert_method", "union",
-      "connection", "password", "delay_key_write", "algorithm", "lock", "force", "order",
-      "enable", "disable", "discard", "import", "partition", "coalesce", "reorganize",
-      "analyze", "check", "optimize", "rebuild", "repair", "truncate", "exchange", "remove",
-      "tablespace", "storage", "secondary_engine", "secondary_engine_attribute",
-      "engine_attribute", "autoextend_size", "start", "validation", "upgrade", "sequence",
-      "ietf_quotes", "wait", "nowait"};
-  for (const char* kw : kNoColumnEffect) {
-    if (Is(kw)) {
-      SkipToSeparator();
-      return true;
-    }
-  }
-  return false;
-}
-
-DdlStatement Parser::AlterTable() {
-  auto name = Table();
-  if (!name) return Unparsed({}, "ALTER TABLE without a table name");
-  DdlStatement s;
-  s.kind = DdlStatement::kAlterTable;
-  s.table = *name;
-  if (Accept("wait")) {
-    ++pos_;
-  } else {
-    Accept("nowait");
-  }
-  while (!AtEnd()) {
-    size_t spec_start = pos_;
-    if (!AlterSpec(&s)) {
-      pos_ = spec_start;
-      std::string clause;
-      for (size_t k = spec_start; k < t_.size() && !(t_[k].kind == Token::kPunct && t_[k].text == ","); ++k) {
-        clause += (clause.empty() ? "" : " ") + t_[k].text;
-      }
-      return Unparsed({*name}, fmt::format("the ALTER TABLE clause '{}' is not understood", clause));
-    }
-    if (AtEnd()) break;
-    if (!AcceptPunct(',')) {
-      if (IsPunct(';')) break;
-      return Unparsed({*name}, fmt::format("ALTER TABLE: unexpected {}", Here()));
-    }
-  }
-  for (const AlterOp& op : s.ops) {  // the table's new name, for callers that only look here
-    if (op.kind == AlterOp::kRenameTable) s.renames.push_back({*name, op.to});
-  }
-  return s;
-}
-
 DdlStatement Parser::Parse() {
   DdlStatement none;
   if (Accept("create")) {
@@ -688,10 +362,12 @@ DdlStatement Parser::Parse() {
   return none;  // TRUNCATE (data, not schema), DML, GRANT, SET, ...
 }
 
-}  // namespace
+}  // namespace tidemark::mysql::ddl
+
+namespace tidemark::mysql {
 
 std::string CharsetOfName(std::string_view name) {
-  std::string n = Lower(name);
+  std::string n = ddl::Lower(name);
   size_t us = n.find('_');
   std::string cs = us == std::string::npos ? n : n.substr(0, us);
   if (n == "utf8mb4" || n.rfind("utf8mb4_", 0) == 0) return "utf8mb4";
@@ -700,6 +376,6 @@ std::string CharsetOfName(std::string_view name) {
   return cs;
 }
 
-DdlStatement ParseDdl(std::string_view query) { return Parser(query).Parse(); }
+DdlStatement ParseDdl(std::string_view query) { return ddl::Parser(query).Parse(); }
 
 }  // namespace tidemark::mysql
