@@ -26,7 +26,9 @@ absl::StatusOr<uint64_t> ParseLsn(std::string_view text) {
 std::string FormatPosition(const v1::SourcePosition& pos) {
   switch (pos.engine_case()) {
     case v1::SourcePosition::kPg:
-      return fmt::format("lsn {} commit {} end {}", FormatLsn(pos.pg().lsn()),
+      // A commit's position (what checkpoints hold) has no change LSN: leave out the 0/0.
+      return fmt::format("{}commit {} end {}",
+                         pos.pg().lsn() == 0 ? "" : "lsn " + FormatLsn(pos.pg().lsn()) + " ",
                          FormatLsn(pos.pg().commit_lsn()), FormatLsn(pos.pg().end_lsn()));
     case v1::SourcePosition::kMysql:
       return fmt::format("{}:{}{}{}", pos.mysql().file(), pos.mysql().pos(),

@@ -54,5 +54,16 @@ TEST(Positions, LsnRoundTrip) {
   EXPECT_FALSE(ParseLsn("/1").ok());
 }
 
+TEST(Positions, PgPositionsPrintOnlyTheLsnsTheyHave) {
+  v1::SourcePosition change;
+  change.mutable_pg()->set_lsn(0x16B374D848ull);
+  change.mutable_pg()->set_commit_lsn(0x16B374D900ull);
+  EXPECT_EQ(FormatPosition(change), "lsn 16/B374D848 commit 16/B374D900 end 0/0");
+  v1::SourcePosition commit;  // what a checkpoint holds: no change LSN
+  commit.mutable_pg()->set_commit_lsn(0x19325B8ull);
+  commit.mutable_pg()->set_end_lsn(0x19325E8ull);
+  EXPECT_EQ(FormatPosition(commit), "commit 0/19325B8 end 0/19325E8");
+}
+
 }  // namespace
 }  // namespace tidemark
