@@ -196,9 +196,8 @@ wait_marker() {
 apply_sub() {
   log "subscription: ALTER SUBSCRIPTION bench_sub ENABLE"
   WCPU="?" CCPU="?" TCPU="-"
-  local t0 t1
+  local t0 t1 pk0
   t0=$(now)
-  local pk0
   pk0=$(lo_packets)
   q sub -c "ALTER SUBSCRIPTION bench_sub ENABLE" >/dev/null
   wait_marker sub "" bench_sub \
@@ -238,9 +237,8 @@ journal:
 EOF
   log "tidemark run (PG → PG sink)"
   WCPU="?" CCPU="?" TCPU="?" TFLT="?"
-  local t0 t1 threads=""
+  local t0 t1 threads pk0
   t0=$(now)
-  local pk0
   pk0=$(lo_packets)
   "$TM" --log-level info run -c "$conf" >"$WORK/tidemark.log" 2>&1 &
   TM_PID=$!

@@ -191,8 +191,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
   // backlog is not lingered over; its next commit is recent again).
   const bool catching_up = !last_chunk_empty_ && CatchingUp(now);
   stream_->SetReceiveLowWater(catching_up ? options_.catchup_low_water : 1);
-  // Set at the chunk's first message: until then the chunk may keep reading.
-  absl::Time linger_until = absl::InfinitePast();
+  const absl::Duration linger = catching_up ? options_.catchup_linger : absl::ZeroDuration();
+  // The chunk's first message + linger: once the chunk holds entries, it reads until then.
+  absl::Time linger_until = absl::InfiniteFuture();
   while (chunk.entries.size() < options_.chunk_events) {
     now = absl::Now();
     absl::Duration wait = chunk.entries.empty() ? deadline - now : linger_until - now;
@@ -200,16 +201,14 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     wait = std::min(wait, options_.status_interval);
     // Under the low-water mark a wait ends at 64 KiB or its time: keep it short, so that
     // the bytes of the backlog's last transactions do not wait for a whole max_wait.
-    if (catching_up) wait = std::min(wait, options_.catchup_linger);
+    if (catching_up) wait = std::min(wait, linger);
     TM_ASSIGN_OR_RETURN(StreamMessage m, stream_->Read(std::max(wait, absl::ZeroDuration())));
     if (m.kind == StreamMessage::kNone) {
       now = absl::Now();
       if (chunk.entries.empty() ? now >= deadline : now >= linger_until) break;
       continue;
     }
-    if (chunk.entries.empty() && linger_until == absl::InfinitePast()) {
-      linger_until = catching_up ? absl::Now() + options_.catchup_linger : absl::InfinitePast();
-    }
+    if (linger_until == absl::InfiniteFuture()) linger_until = absl::Now() + linger;
     received_lsn_ = std::max(received_lsn_, m.wal_end);
     if (m.kind == StreamMessage::kKeepalive) {
       if (!decoder_->in_transaction()) idle_wal_end_ = std::max(idle_wal_end_, m.wal_end);

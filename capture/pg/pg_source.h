@@ -42,12 +42,11 @@ struct PgSourceOptions {
   absl::Duration status_interval = absl::Seconds(1);
   size_t chunk_events = 2048;
   // While catching up (the newest commit received is older than `catchup_lag` and the
-  // previous chunk found data), a chunk
-  // keeps reading for up to `catchup_linger` after its first message, and the socket's
-  // low-water mark is `catchup_low_water` bytes: a backlog then moves in chunks of
-  // hundreds of changes instead of a few, with one hand-off (and one kernel wake-up)
-  // each rather than one per message. Live (recent commits) neither applies, so
-  // latency is untouched. A zero linger turns it off.
+  // previous chunk found data), a chunk keeps reading for up to `catchup_linger` after
+  // its first message, and the socket's low-water mark is `catchup_low_water` bytes: a
+  // backlog then moves in chunks of hundreds of changes instead of a few, with one
+  // hand-off (and one kernel wake-up) each rather than one per message. Live (recent
+  // commits) neither applies, so latency is untouched. A zero linger turns it off.
   absl::Duration catchup_linger = absl::Milliseconds(5);
   absl::Duration catchup_lag = absl::Seconds(1);
   int catchup_low_water = 64 * 1024;
