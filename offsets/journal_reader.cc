@@ -1,5 +1,8 @@
 // JournalReader: tails the journal from any retained offset.
+#include <pthread.h>
+
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -33,12 +36,16 @@ absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
                  .entries = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries))};
 }
 
-// One worker thread that reads and decodes one record ahead of the reader, so that
-// decompressing and parsing the next record overlaps the caller's work on this one
-// (a fast sink spends a good part of its thread there). A persistent thread: its
-// allocator arena is reused record after record.
+// One worker thread that reads and decodes the records after the reader's, up to
+// kDepth of them ahead, so that decompressing and parsing overlaps the caller's work
+// (a fast sink spends a good part of its thread there). It also destroys the
+// records the reader is done with, so their memory goes back where it came from
+// and the caller's thread does not pay for it. A persistent thread: its allocator
+// arena is reused record after record.
 class ReadAheadWorker {
  public:
+  static constexpr size_t kDepth = 4;
+
   explicit ReadAheadWorker(Journal::Impl* journal)
       : journal_(journal), thread_([this] { Loop(); }) {}
   ~ReadAheadWorker() {
@@ -49,59 +56,136 @@ class ReadAheadWorker {
     thread_.join();
   }
 
-  // Starts decoding the record holding `offset` unless a request is pending.
-  void Start(uint64_t offset) {
+  // Decodes the records from `next` (a record's first offset) on whose first entry
+  // is below `visible`: the run going on continues when `next` is where it is,
+  // otherwise it starts over at `next`.
+  void Follow(uint64_t next, uint64_t visible) {
     absl::MutexLock l(&mu_);
-    if (want_.has_value() || busy_) return;
-    done_.reset();
-    want_ = offset;
+    DropBefore(next);
+    const bool on_course = ready_.empty() ? (cursor_ == next && !failed_) : ready_.front().first == next;
+    if (!on_course) {
+      ready_.clear();
+      cursor_ = next;
+      failed_ = false;
+      ++generation_;
+    }
+    visible_ = on_course ? std::max(visible_, visible) : visible;
   }
 
-  // The decoded record if the last request was for `offset` (waiting for it to
-  // finish); nullopt otherwise.
-  std::optional<absl::StatusOr<Decoded>> Take(uint64_t offset) {
+  // Whether the record starting at `offset` is decoded (Take would not wait).
+  bool Ready(uint64_t offset) {
     absl::MutexLock l(&mu_);
-    mu_.Await(absl::Condition(
-        +[](ReadAheadWorker* w) { return !w->busy_ && !w->want_.has_value(); }, this));
-    if (!done_.has_value() || done_->first != offset) return std::nullopt;
-    std::optional<absl::StatusOr<Decoded>> out(std::move(done_->second));
-    done_.reset();
-    return out;
+    DropBefore(offset);
+    return !ready_.empty() && ready_.front().first == offset;
+  }
+
+  // Moves the decoded record starting at `offset` (or the error reading it) into
+  // `out`, waiting while the worker is on it; false when it is not.
+  bool Take(uint64_t offset, absl::StatusOr<Decoded>* out) {
+    absl::MutexLock l(&mu_);
+    DropBefore(offset);
+    OnIt on_it{this, offset};
+    mu_.Await(absl::Condition(+[](OnIt* o) { return !o->w->ready_.empty() || !o->w->Pending(o->offset); },
+                              &on_it));
+    if (ready_.empty() || ready_.front().first != offset) return false;
+    *out = std::move(ready_.front().decoded);
+    ready_.pop_front();
+    return true;
+  }
+
+  // Hands over records the reader no longer needs: the worker drops them (their last
+  // reference, unless a sink still keeps one).
+  void Dispose(std::vector<SharedEntries>* records) {
+    if (records->empty()) return;
+    absl::MutexLock l(&mu_);
+    for (SharedEntries& r : *records) disposed_.push_back(std::move(r));
+    records->clear();
   }
 
  private:
+  struct Item {
+    uint64_t first = 0;  // the record's first offset
+    uint64_t end = 0;    // one past its last (first + 1 for a failed read)
+    absl::StatusOr<Decoded> decoded;
+  };
+  struct OnIt {
+    ReadAheadWorker* w;
+    uint64_t offset;
+  };
+
+  // The worker is decoding, or is about to decode, the record starting at `offset`.
+  bool Pending(uint64_t offset) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (busy_) return decoding_ == offset;
+    return ready_.empty() && cursor_ == offset && !failed_ && cursor_ < visible_;
+  }
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || !disposed_.empty() ||
+           (!failed_ && cursor_ < visible_ && ready_.size() < kDepth);
+  }
+  void DropBefore(uint64_t offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!ready_.empty() && ready_.front().end <= offset) ready_.pop_front();
+  }
+
   void Loop() {
+    pthread_setname_np(pthread_self(), "tm-read-ahead");  // names the thread in top/perf
+    std::vector<SharedEntries> drop;
     while (true) {
-      uint64_t offset;
+      uint64_t offset = 0;
+      uint64_t generation = 0;
+      bool decode = false;
       {
         absl::MutexLock l(&mu_);
-        mu_.Await(absl::Condition(
-            +[](ReadAheadWorker* w) { return w->stop_ || w->want_.has_value(); }, this));
+        mu_.Await(absl::Condition(+[](ReadAheadWorker* w) { return w->HasWork(); }, this));
         if (stop_) return;
-        offset = *want_;
-        want_.reset();
-        busy_ = true;
+        drop.swap(disposed_);
+        if (!failed_ && cursor_ < visible_ && ready_.size() < kDepth) {
+          decode = true;
+          offset = cursor_;
+          generation = generation_;
+          busy_ = true;
+          decoding_ = offset;
+        }
       }
+      drop.clear();  // outside the lock
+      if (!decode) continue;
       absl::StatusOr<Decoded> d = DecodeRecord(journal_, offset);
       absl::MutexLock l(&mu_);
-      done_.emplace(offset, std::move(d));
       busy_ = false;
+      if (generation != generation_) {  // a run given up: dropped on the next turn
+        if (d.ok()) disposed_.push_back(std::move(d->entries));
+        continue;
+      }
+      if (d.ok()) {
+        const uint64_t end = d->first + d->entries->size();
+        ready_.push_back(Item{d->first, end, std::move(d)});
+        cursor_ = end;
+      } else {
+        ready_.push_back(Item{offset, offset + 1, std::move(d)});
+        failed_ = true;  // the reader reads it again in place and reports the error
+      }
     }
   }
 
   Journal::Impl* const journal_;
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t cursor_ ABSL_GUARDED_BY(mu_) = 0;   // the next record to decode
+  uint64_t visible_ ABSL_GUARDED_BY(mu_) = 0;  // decode only records starting below
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;   // the run stopped at a failed read
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped when the run starts over
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<uint64_t> want_ ABSL_GUARDED_BY(mu_);
-  std::optional<std::pair<uint64_t, absl::StatusOr<Decoded>>> done_ ABSL_GUARDED_BY(mu_);
+  uint64_t decoding_ ABSL_GUARDED_BY(mu_) = 0;  // while busy_
+  std::deque<Item> ready_ ABSL_GUARDED_BY(mu_);  // decoded, in journal order
+  std::vector<SharedEntries> disposed_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts after the fields above exist
 };
 
 // Keeps the decoded record it is in, so that a record cut by max_entries is read
-// and decompressed once, not once per Next. The next visible record is decoded
-// ahead (ReadAheadWorker); a failed read ahead is simply read again in place, so
-// its error comes from Next as before.
+// and decompressed once, not once per Next. The records after it are decoded ahead
+// (ReadAheadWorker); a failed read ahead is simply read again in place, so its error
+// comes from Next as before. Next stops at a record boundary when it has entries
+// and the next record is not decoded yet, so the caller works on what it has while
+// the worker catches up, instead of waiting for it.
 class Reader final : public JournalReader {
  public:
   Reader(Journal::Impl* journal, uint64_t from)
@@ -109,6 +193,12 @@ class Reader final : public JournalReader {
   ~Reader() override { journal_->RemoveReader(mark_); }
 
   absl::StatusOr<JournalBatch> Next(size_t max_entries, absl::Duration max_wait) override {
+    // The caller is done with the previous batch: the worker drops what it viewed.
+    if (ahead_ != nullptr) {
+      ahead_->Dispose(&done_);
+    } else {
+      done_.clear();
+    }
     JournalBatch batch;
     batch.first_offset = pos_;
     if (max_entries == 0) return batch;
@@ -127,6 +217,10 @@ class Reader final : public JournalReader {
     batch.entries.reserve(limit - pos_);
     while (pos_ < limit) {
       if (pos_ < record_first_ || pos_ >= record_end()) {
+        if (!batch.entries.empty() && ahead_ != nullptr && !ahead_->Ready(pos_) &&
+            !journal_->Cached(pos_).has_value()) {
+          break;
+        }
         absl::Status st = Load();
         if (!st.ok()) {
           if (batch.entries.empty()) return st;
@@ -138,7 +232,7 @@ class Reader final : public JournalReader {
       batch.entries.Append(record_, pos_ - record_first_, to - record_first_);
       pos_ = to;
     }
-    if (pos_ >= record_end()) record_.reset();
+    if (pos_ >= record_end()) Retire();
     journal_->MarkReader(mark_.get(), pos_);
     return batch;
   }
@@ -148,11 +242,16 @@ class Reader final : public JournalReader {
  private:
   uint64_t record_end() const { return record_ ? record_first_ + record_->size() : 0; }
 
+  void Retire() {
+    if (record_ != nullptr) done_.push_back(std::move(record_));
+    record_.reset();
+  }
+
   // Makes the record holding pos_ the current one: from the journal's cache of
   // recent records, else read and decoded (by the read ahead when it was for pos_
   // and succeeded).
   absl::Status Load() {
-    record_.reset();
+    Retire();
     if (std::optional<Journal::Impl::CachedRecord> c = journal_->Cached(pos_)) {
       journal_->CountRead(/*cached=*/true);
       record_first_ = c->first;
@@ -160,29 +259,28 @@ class Reader final : public JournalReader {
       return absl::OkStatus();
     }
     journal_->CountRead(/*cached=*/false);
-    std::optional<absl::StatusOr<Decoded>> d;
-    if (ahead_ != nullptr) d = ahead_->Take(pos_);
-    if (!d.has_value() || !d->ok()) d = DecodeRecord(journal_, pos_);
-    TM_RETURN_IF_ERROR(d->status());
-    record_first_ = (*d)->first;
-    record_ = std::move((*d)->entries);
+    absl::StatusOr<Decoded> d = absl::UnavailableError("not read ahead");
+    if (ahead_ == nullptr || !ahead_->Take(pos_, &d) || !d.ok()) d = DecodeRecord(journal_, pos_);
+    TM_RETURN_IF_ERROR(d.status());
+    record_first_ = d->first;
+    record_ = std::move(d->entries);
     return absl::OkStatus();
   }
 
-  // Starts decoding the record after the current one when its first entry is
-  // visible (so that record is durable and complete) and it is not in the journal's
-  // cache.
+  // Lets the worker decode the records after the current one that are visible (so
+  // durable and complete) and not in the journal's cache.
   void ReadAhead(uint64_t visible) {
     const uint64_t next = record_end();
     if (next >= visible || journal_->Cached(next).has_value()) return;
     if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_);
-    ahead_->Start(next);
+    ahead_->Follow(next, visible);
   }
 
   Journal::Impl* const journal_;
   uint64_t pos_;
   uint64_t record_first_ = 0;  // offset of record_'s first entry
   SharedEntries record_;      // the record holding pos_, if loaded
+  std::vector<SharedEntries> done_;  // records behind pos_, viewed by the last batch
   std::unique_ptr<ReadAheadWorker> ahead_;  // started on the first read ahead
   const std::shared_ptr<Journal::Impl::ReaderMark> mark_;  // where it is, for the cache
 };

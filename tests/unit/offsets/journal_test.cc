@@ -361,6 +361,30 @@ TEST(JournalCacheTest, NoCacheReadsEverythingFromDisk) {
   EXPECT_EQ((*j)->records_read_from_disk(), 2u);
 }
 
+TEST(JournalCacheTest, ReadAheadDecodesEachRecordOnceAndInOrder) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.cache_bytes = 0;  // every record comes from disk, through the read ahead
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  std::vector<std::string> all;
+  for (int t = 0; t < 40; ++t) {
+    const auto txn = Txn(fmt::format("t{}", t), 3);
+    for (const auto& tag : Tags(txn)) all.push_back(tag);
+    ASSERT_TRUE((*j)->Append(txn).ok());
+  }
+  ASSERT_TRUE((*j)->Sync().ok());
+  // Batches of several records each.
+  auto r = (*j)->NewReader(0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Tags(ReadN(**r, all.size(), 1000)), all);
+  EXPECT_EQ((*j)->records_read_from_disk(), 40u) << "a record was decoded more than once";
+  // Batches that cut records, from inside a record.
+  auto r2 = (*j)->NewReader(7);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(Tags(ReadN(**r2, all.size() - 7, 3)), std::vector<std::string>(all.begin() + 7, all.end()));
+  EXPECT_EQ((*j)->records_read_from_disk(), 40u + 39u);  // records 1..39 again
+}
+
 TEST(JournalCacheTest, TruncationDropsCachedEntriesItCut) {
   JournalOptions o = TestOptions(NewTempDir());
   auto j = Journal::Open(o);
