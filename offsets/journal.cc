@@ -315,7 +315,7 @@ void Journal::Impl::Cache(uint64_t first, std::vector<v1::JournalEntry> entries,
                           uint64_t bytes, uint64_t committed_end) {
   if (bytes > opts_.cache_bytes) return;  // bigger than the whole cache: readers decode it
   std::deque<CachedRecord> evicted;  // freed after the lock is released
-  auto shared = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries));
+  auto shared = std::make_shared<const RecordEntries>(std::move(entries));
   absl::MutexLock l(&cache_mu_);
   DropReadRecords(&evicted);
   const absl::Time give_up = absl::Now() + opts_.cache_reader_wait;

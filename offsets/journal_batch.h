@@ -13,12 +13,38 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
 #include "tidemark/v1/journal.pb.h"
 
 namespace tidemark {
 
-// The entries of one journal record, immutable once shared.
-using SharedEntries = std::shared_ptr<const std::vector<v1::JournalEntry>>;
+// The entries of one journal record, immutable once shared: a vector of them (what
+// the journal appended), or a record read back and parsed on a protobuf arena of its
+// own (parsing and freeing on an arena costs a fraction of allocating and freeing
+// every message, string and row one by one).
+class RecordEntries {
+ public:
+  explicit RecordEntries(std::vector<v1::JournalEntry> entries)
+      : vec_(std::move(entries)), size_(vec_.size()) {}
+  // `record` lives on `arena`.
+  RecordEntries(std::unique_ptr<google::protobuf::Arena> arena, const v1::JournalBatch* record)
+      : arena_(std::move(arena)), record_(record), size_(static_cast<size_t>(record->entries_size())) {}
+  RecordEntries(const RecordEntries&) = delete;
+  RecordEntries& operator=(const RecordEntries&) = delete;
+
+  size_t size() const { return size_; }
+  const v1::JournalEntry& operator[](size_t i) const {
+    return record_ != nullptr ? record_->entries(static_cast<int>(i)) : vec_[i];
+  }
+
+ private:
+  std::vector<v1::JournalEntry> vec_;
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  const v1::JournalBatch* record_ = nullptr;  // on arena_
+  size_t size_;
+};
+using SharedEntries = std::shared_ptr<const RecordEntries>;
 
 // A sequence of const entries. Either views into shared records (Append: what
 // readers build) or entries of its own (push_back and the constructors: tests and
@@ -52,7 +78,7 @@ class JournalEntries {
   }
   explicit JournalEntries(std::vector<v1::JournalEntry> entries) {
     const size_t n = entries.size();
-    Append(std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries)), 0, n);
+    Append(std::make_shared<const RecordEntries>(std::move(entries)), 0, n);
   }
   JournalEntries(JournalEntries&&) noexcept = default;
   JournalEntries& operator=(JournalEntries&&) noexcept = default;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/crc32c.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace tidemark::journal_format {
@@ -195,8 +196,8 @@ absl::Status VerifyCrc(const RecordHeader& header, std::string_view record) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header,
-                                               std::string_view payload) {
+absl::Status DecodePayload(const RecordHeader& header, std::string_view payload,
+                           v1::JournalBatch* out) {
   // Reused per thread (a reader decodes record after record): a fresh buffer of a
   // record's size would be page-faulted in anew each time. Big ones are not kept.
   thread_local std::string raw;
@@ -210,14 +211,20 @@ absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header,
         "lz4 payload does not decompress to the {} bytes the header says (lz4 result {})",
         header.raw_len, n));
   }
-  v1::JournalBatch batch;
-  if (!batch.ParseFromString(raw)) {
+  if (!out->ParseFromString(raw)) {
     return absl::DataLossError("payload is not a valid tidemark.v1.JournalBatch");
   }
-  if (static_cast<uint32_t>(batch.entries_size()) != header.entry_count) {
+  if (static_cast<uint32_t>(out->entries_size()) != header.entry_count) {
     return absl::DataLossError(fmt::format("payload holds {} entries, header says {}",
-                                           batch.entries_size(), header.entry_count));
+                                           out->entries_size(), header.entry_count));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header,
+                                               std::string_view payload) {
+  v1::JournalBatch batch;
+  TM_RETURN_IF_ERROR(DecodePayload(header, payload, &batch));
   return batch;
 }
 

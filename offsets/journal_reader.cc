@@ -25,15 +25,18 @@ struct Decoded {
   SharedEntries entries;
 };
 
-// Reads and decodes the record holding `offset`.
+// Reads and decodes the record holding `offset`, on an arena of its own.
 absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
   TM_ASSIGN_OR_RETURN(Journal::Impl::Located loc, journal->Locate(offset));
-  TM_ASSIGN_OR_RETURN(v1::JournalBatch rec, loc.file->ReadRecord(loc.info));
-  std::vector<v1::JournalEntry> entries;
-  entries.reserve(static_cast<size_t>(rec.entries_size()));
-  for (auto& e : *rec.mutable_entries()) entries.push_back(std::move(e));
+  google::protobuf::ArenaOptions opts;
+  // Parsed, a record takes several times its compressed size: blocks of that order.
+  opts.start_block_size = std::clamp<size_t>(8 * loc.info.size, 64u << 10, 4u << 20);
+  opts.max_block_size = 4u << 20;
+  auto arena = std::make_unique<google::protobuf::Arena>(opts);
+  auto* rec = google::protobuf::Arena::CreateMessage<v1::JournalBatch>(arena.get());
+  TM_RETURN_IF_ERROR(loc.file->ReadRecord(loc.info, rec));
   return Decoded{.first = loc.info.first_offset,
-                 .entries = std::make_shared<const std::vector<v1::JournalEntry>>(std::move(entries))};
+                 .entries = std::make_shared<const RecordEntries>(std::move(arena), rec)};
 }
 
 // One worker thread that reads and decodes the records after the reader's, up to

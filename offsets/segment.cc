@@ -187,7 +187,7 @@ absl::StatusOr<SegmentScan> SegmentFile::Scan(bool verify) const {
   return scan;
 }
 
-absl::StatusOr<v1::JournalBatch> SegmentFile::ReadRecord(const RecordInfo& info) const {
+absl::Status SegmentFile::ReadRecord(const RecordInfo& info, v1::JournalBatch* out) const {
   std::string bytes;
   TM_RETURN_IF_ERROR(ReadRange(info.pos, info.size, &bytes));
   auto fail = [&](const absl::Status& st) {
@@ -205,9 +205,16 @@ absl::StatusOr<v1::JournalBatch> SegmentFile::ReadRecord(const RecordInfo& info)
         h->record_size(), h->first_offset, h->entry_count)));
   }
   if (absl::Status st = jf::VerifyCrc(*h, bytes); !st.ok()) return fail(st);
-  absl::StatusOr<v1::JournalBatch> batch =
-      jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize));
-  if (!batch.ok()) return fail(batch.status());
+  if (absl::Status st = jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize), out);
+      !st.ok()) {
+    return fail(st);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JournalBatch> SegmentFile::ReadRecord(const RecordInfo& info) const {
+  v1::JournalBatch batch;
+  TM_RETURN_IF_ERROR(ReadRecord(info, &batch));
   return batch;
 }
 
