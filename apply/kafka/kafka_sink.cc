@@ -91,19 +91,26 @@ KafkaSink::~KafkaSink() { StopProducer(); }
 
 absl::Status KafkaSink::StartProducer() {
   TM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, NewProducerConf(options_.brokers, options_.properties));
-  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::OnDelivery);
-  rd_kafka_conf_set_opaque(conf, this);
+  // Delivery reports as events on the main queue, served by report_thread_.
+  rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR);
   char errstr[512];
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   if (rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
     return absl::InvalidArgumentError(fmt::format("kafka sink {}: {}", options_.name, errstr));
   }
-  produced_ = delivered_ = failed_ = 0;
-  first_failure_ = absl::OkStatus();
+  produced_ = 0;
+  {
+    absl::MutexLock l(&mu_);
+    delivered_ = failed_ = 0;
+    first_failure_ = absl::OkStatus();
+    undelivered_.clear();
+  }
   dirty_producer_ = false;
-  undelivered_.clear();
   commit_positions_.clear();
+  reports_ = rd_kafka_queue_get_main(rk_);
+  stop_reports_ = false;
+  report_thread_ = std::thread([this] { ServeDeliveries(); });
   return absl::OkStatus();
 }
 
@@ -111,7 +118,12 @@ void KafkaSink::StopProducer() {
   if (rk_ == nullptr) return;
   // Undelivered messages are after the checkpoint: drop them, the replay resends.
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_flush(rk_, 1000);
+  AwaitDeliveries(absl::Seconds(1));  // the purged ones come back as failed reports
+  stop_reports_ = true;
+  rd_kafka_queue_yield(reports_);
+  report_thread_.join();
+  rd_kafka_queue_destroy(reports_);
+  reports_ = nullptr;
   for (auto& [name, rkt] : topic_handles_) rd_kafka_topic_destroy(rkt);
   topic_handles_.clear();
   route_ = Route();
@@ -119,25 +131,46 @@ void KafkaSink::StopProducer() {
   rk_ = nullptr;
 }
 
-void KafkaSink::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* opaque) {
-  auto* self = static_cast<KafkaSink*>(opaque);
+void KafkaSink::ServeDeliveries() {
+  pthread_setname_np(pthread_self(), "tm-kafka-dr");  // names the thread in top/perf
+  while (!stop_reports_) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(reports_, kPollMs);
+    if (ev == nullptr) continue;
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DR) {
+      absl::MutexLock l(&mu_);
+      while (const rd_kafka_message_t* msg = rd_kafka_event_message_next(ev)) OnDelivery(msg);
+    }
+    rd_kafka_event_destroy(ev);  // frees the messages, outside the lock
+  }
+}
+
+void KafkaSink::OnDelivery(const rd_kafka_message_t* msg) {
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ++self->delivered_;
+    ++delivered_;
     const uint64_t offset = reinterpret_cast<uintptr_t>(msg->_private);
-    if (offset >= self->pending_first_ && offset - self->pending_first_ < self->undelivered_.size()) {
-      --self->undelivered_[offset - self->pending_first_];
+    if (offset >= pending_first_ && offset - pending_first_ < undelivered_.size()) {
+      --undelivered_[offset - pending_first_];
     }
     return;
   }
-  ++self->failed_;
-  if (self->first_failure_.ok()) {
+  ++failed_;
+  if (first_failure_.ok()) {
     const char* topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
-    self->first_failure_ = KafkaStatus(
+    first_failure_ = KafkaStatus(
         msg->err,
-        fmt::format("kafka sink {}: delivery to topic {} key {} failed", self->options_.name, topic,
+        fmt::format("kafka sink {}: delivery to topic {} key {} failed", options_.name, topic,
                     ShowKey(msg->key, msg->key_len)),
         rd_kafka_err2str(msg->err));
   }
+}
+
+bool KafkaSink::AwaitDeliveries(absl::Duration timeout) {
+  absl::MutexLock l(&mu_);
+  auto all_in = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return delivered_ + failed_ >= produced_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&all_in), timeout);
+  return all_in();
 }
 
 absl::Status KafkaSink::Failure() {
@@ -151,6 +184,7 @@ absl::Status KafkaSink::Failure() {
       return absl::FailedPreconditionError(s.message());
     }
   }
+  absl::MutexLock l(&mu_);
   return first_failure_;
 }
 
@@ -165,18 +199,39 @@ absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::LoadCheckpoint() {
 
 absl::Status KafkaSink::Write(const JournalBatch& batch) {
   TM_RETURN_IF_ERROR(checkpoint_.EnsureLoaded());
-  for (size_t i = 0; i < batch.entries.size(); ++i) {
+  size_t first = 0;  // the batch's first entry to apply: those at or below the checkpoint are not
+  while (first < batch.entries.size() && !checkpoint_.ShouldApply(batch.first_offset + first)) ++first;
+  if (first == batch.entries.size()) return Failure();
+  {
+    absl::MutexLock l(&mu_);
+    if (undelivered_.empty()) pending_first_ = batch.first_offset + first;
+    undelivered_.resize(undelivered_.size() + batch.entries.size() - first, 0);
+  }
+  // Each entry's messages are counted here and added to undelivered_ in one go after
+  // the batch (a report may count one down first).
+  batch_counts_.assign(batch.entries.size() - first, 0);
+  absl::Status st;
+  size_t written = 0;  // entries of batch_counts_ written whole
+  for (size_t i = first; i < batch.entries.size(); ++i) {
     const uint64_t offset = batch.first_offset + i;
-    if (!checkpoint_.ShouldApply(offset)) continue;
-    if (undelivered_.empty()) pending_first_ = offset;
-    undelivered_.push_back(0);  // Produce counts this entry's messages
     const v1::JournalEntry& entry = batch.entries[i];
+    current_count_ = &batch_counts_[i - first];
+    st = WriteEntry(offset, entry);
+    if (!st.ok()) break;
     if (entry.has_commit() && entry.commit().has_position()) {
       commit_positions_.emplace_back(offset, entry.commit().position());
     }
-    TM_RETURN_IF_ERROR(WriteEntry(offset, entry));
+    ++written;
   }
-  rd_kafka_poll(rk_, 0);  // serve delivery reports
+  current_count_ = nullptr;
+  {
+    absl::MutexLock l(&mu_);
+    const size_t base = undelivered_.size() - batch_counts_.size();
+    for (size_t i = 0; i < written; ++i) undelivered_[base + i] += batch_counts_[i];
+    // After a failed entry nothing is covered: the checkpoint stops before it.
+    undelivered_.resize(base + written);
+  }
+  TM_RETURN_IF_ERROR(st);
   return Failure();
 }
 
@@ -316,22 +371,26 @@ absl::Status KafkaSink::Produce(rd_kafka_topic_t* rkt, const std::string* key,
                                           rd_kafka_topic_name(rkt),
                                           key ? ShowKey(key->data(), key->size()) : "null"));
     }
-    rd_kafka_poll(rk_, kPollMs);  // the local queue is full: let deliveries drain it
+    {  // the local queue is full: wait for deliveries to drain it
+      absl::MutexLock l(&mu_);
+      const uint64_t seen = delivered_ + failed_;
+      auto more = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return delivered_ + failed_ > seen; };
+      mu_.AwaitWithTimeout(absl::Condition(&more), absl::Milliseconds(kPollMs));
+    }
     TM_RETURN_IF_ERROR(Failure());
   }
   ++produced_;
-  ++undelivered_.back();
+  ++*current_count_;
   dirty_producer_ = true;
-  if ((produced_ & 1023) == 0) rd_kafka_poll(rk_, 0);
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
   const absl::Time deadline = absl::Now() + options_.flush_timeout;
-  while (delivered_ + failed_ < produced_) {
-    rd_kafka_flush(rk_, kPollMs);
+  while (!AwaitDeliveries(absl::Milliseconds(kPollMs))) {
     TM_RETURN_IF_ERROR(Failure());
     if (absl::Now() > deadline) {
+      absl::MutexLock l(&mu_);
       return absl::UnavailableError(fmt::format(
           "kafka sink {}: {} of {} messages still undelivered after {}", options_.name,
           produced_ - delivered_ - failed_, produced_, absl::FormatDuration(options_.flush_timeout)));
@@ -343,10 +402,8 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
 }
 
 absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::Progress() {
-  rd_kafka_poll(rk_, 0);  // serve delivery reports
   TM_RETURN_IF_ERROR(Failure());
-  AdvanceDelivered();
-  const bool in_flight = !undelivered_.empty();
+  const bool in_flight = AdvanceDelivered();
   if (last_saved_.has_value() && in_flight &&
       absl::Now() - last_save_time_ < options_.checkpoint_interval) {
     return last_saved_;
@@ -361,7 +418,8 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::SaveCheckpoint() {
   return cp;
 }
 
-void KafkaSink::AdvanceDelivered() {
+bool KafkaSink::AdvanceDelivered() {
+  absl::MutexLock l(&mu_);
   while (!undelivered_.empty() && undelivered_.front() == 0) {
     const uint64_t offset = pending_first_++;
     undelivered_.pop_front();
@@ -369,6 +427,7 @@ void KafkaSink::AdvanceDelivered() {
     checkpoint_.Applied(offset, commit ? &commit_positions_.front().second : nullptr);
     if (commit) commit_positions_.pop_front();
   }
+  return !undelivered_.empty();
 }
 
 }  // namespace tidemark::kafka

@@ -30,13 +30,16 @@
 // tidemark.offset header (and "tidemark.offset" in the JSON value) lets consumers
 // drop them (keep a message only if its offset is above the last one seen).
 //
-// Thread safety: none; one applier thread owns the sink (apply/sink.h). librdkafka's
-// delivery callbacks run inside rd_kafka_poll/rd_kafka_flush on that thread.
+// Thread safety: one applier thread owns the sink (apply/sink.h). Delivery reports
+// arrive as librdkafka events, batches of them, on a thread of the sink's own
+// (tm-kafka-dr), which counts them and frees the messages under mu_: the applier's
+// thread only renders and produces.
 #ifndef TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
 #define TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
 
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -44,10 +47,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "apply/file/checkpoint_tracker.h"
 #include "apply/format/json_envelope.h"
@@ -118,8 +123,6 @@ class KafkaSink : public Sink {
   // in flight, and returns the checkpoint saved last (so never one not yet saved).
   absl::StatusOr<std::optional<v1::Checkpoint>> Progress() override;
 
-  uint64_t messages_produced() const { return produced_; }
-  uint64_t messages_delivered() const { return delivered_; }
 
  private:
   explicit KafkaSink(KafkaSinkOptions options, const SchemaRegistry* registry,
@@ -139,12 +142,17 @@ class KafkaSink : public Sink {
   absl::StatusOr<rd_kafka_topic_t*> Topic(const std::string& topic);
   // checkpoint_.Save(), remembering what and when.
   absl::StatusOr<v1::Checkpoint> SaveCheckpoint();
-  // Moves the checkpoint over the entries whose messages are all delivered.
-  void AdvanceDelivered();
+  // Moves the checkpoint over the entries whose messages are all delivered; true
+  // when some are still in flight.
+  bool AdvanceDelivered() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status EnsureTopic(const std::string& topic);
   // The first failed delivery or the fatal producer error; OK when none.
-  absl::Status Failure();
-  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  absl::Status Failure() ABSL_LOCKS_EXCLUDED(mu_);
+  // The delivery thread: serves the producer's delivery report events until stopped.
+  void ServeDeliveries();
+  void OnDelivery(const rd_kafka_message_t* msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits up to `timeout` for more delivery reports; true when all are in.
+  bool AwaitDeliveries(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
 
   struct TableInfo {
     std::string topic;
@@ -162,10 +170,14 @@ class KafkaSink : public Sink {
   KafkaSinkOptions options_;
   CheckpointTracker checkpoint_;
   rd_kafka_t* rk_ = nullptr;
-  uint64_t produced_ = 0;   // messages handed to librdkafka by this producer
-  uint64_t delivered_ = 0;  // successful delivery reports
-  uint64_t failed_ = 0;     // failed delivery reports
-  absl::Status first_failure_;
+  rd_kafka_queue_t* reports_ = nullptr;  // the producer's main queue: delivery reports
+  std::thread report_thread_;            // runs ServeDeliveries while rk_ exists
+  std::atomic<bool> stop_reports_{false};
+  uint64_t produced_ = 0;  // messages handed to librdkafka by this producer
+  absl::Mutex mu_;         // what the delivery thread and the applier share
+  uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;  // successful delivery reports
+  uint64_t failed_ ABSL_GUARDED_BY(mu_) = 0;     // failed delivery reports
+  absl::Status first_failure_ ABSL_GUARDED_BY(mu_);
   bool dirty_producer_ = false;  // something was produced since the producer started
   SchemaCache schemas_;  // this sink's schema records, else the registry
   std::map<std::string, TableInfo> tables_;  // by TableKey
@@ -176,11 +188,14 @@ class KafkaSink : public Sink {
   Route route_;
   std::map<std::string, rd_kafka_topic_t*> topic_handles_;  // of the current producer
   // Entries handed to the producer and not yet behind the checkpoint, from journal
-  // offset pending_first_ on: each one's count of undelivered messages. The delivery
-  // callback (served on the sink's thread) counts them down; the checkpoint moves
-  // over the leading zeros. Commit positions wait beside them for the checkpoint.
-  std::deque<uint32_t> undelivered_;
-  uint64_t pending_first_ = 0;
+  // offset pending_first_ on: each one's count of undelivered messages. Write adds
+  // each entry's count once the batch is produced; the delivery thread counts down
+  // (so a count may dip below zero in between); the checkpoint moves over the
+  // leading zeros. Commit positions wait beside them for the checkpoint.
+  std::deque<int32_t> undelivered_ ABSL_GUARDED_BY(mu_);
+  uint64_t pending_first_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<int32_t> batch_counts_;  // messages of each entry of the batch being written
+  int32_t* current_count_ = nullptr;   // the entry being written's, in batch_counts_
   std::deque<std::pair<uint64_t, v1::SourcePosition>> commit_positions_;
   std::optional<v1::Checkpoint> last_saved_;  // what Progress()/Flush() saved last
   absl::Time last_save_time_ = absl::InfinitePast();
