@@ -234,6 +234,31 @@ TEST(KafkaSink, ProgressSavesAtMostEveryIntervalWhileMessagesAreInFlight) {
   EXPECT_EQ((*store.Load("events"))->offset(), 6u);
 }
 
+// An entry that cannot be produced (here: an unknown schema version) fails the Write;
+// the entries before it are delivered and checkpointed, the checkpoint never passes it.
+TEST(KafkaSink, CheckpointStopsBeforeAnEntryThatFailed) {
+  MockCluster cluster;
+  cluster.CreateTopic(kTopic, 4);
+  CheckpointStore store(TempDir());
+  auto sink = SinkAfterFirstTransaction(Options(cluster), &store);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  v1::JournalEntry unknown = Change(v1::OP_INSERT, 3, "c", 3);
+  unknown.mutable_event()->set_schema_version(42);
+  absl::Status st = (*sink)->Write(Batch(4, {ktest::Begin("8"), Change(v1::OP_INSERT, 2, "b", 2), unknown,
+                                             Change(v1::OP_INSERT, 4, "d", 4), ktest::Commit("8", 4)}));
+  ASSERT_EQ(st.code(), absl::StatusCode::kNotFound) << st;
+  auto cp = (*sink)->Flush();  // waits for the delivery of offset 5's message
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->offset(), 5u) << "the checkpoint passed the failed entry at offset 6";
+  EXPECT_EQ((*store.Load("events"))->offset(), 5u);
+  // On the topic: the first transaction's message and offset 5's; offset 7 (after the
+  // failed entry) was not produced.
+  Reader reader(cluster.bootstrap(), {kTopic});
+  std::set<uint64_t> offsets;
+  for (const Record& r : reader.ReadUntil(2, 20)) offsets.insert(OffsetHeader(r));
+  EXPECT_EQ(offsets, (std::set<uint64_t>{2, 5}));
+}
+
 TEST(KafkaSink, InjectedBrokerErrorsAreRetriedWithoutLossDuplicatesOrReordering) {
   MockCluster cluster(3);
   cluster.CreateTopic(kTopic, 6, 3);
