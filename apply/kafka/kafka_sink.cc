@@ -192,7 +192,11 @@ absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::LoadCheckpoint() {
   if (dirty_producer_) {
     StopProducer();
     TM_RETURN_IF_ERROR(StartProducer());
+  } else {  // nothing in flight, but entries without messages may still be counted
+    absl::MutexLock l(&mu_);
+    undelivered_.clear();
   }
+  commit_positions_.clear();  // the replay from the checkpoint brings them again
   last_saved_.reset();
   return checkpoint_.Load();
 }

@@ -259,6 +259,32 @@ TEST(KafkaSink, CheckpointStopsBeforeAnEntryThatFailed) {
   EXPECT_EQ(offsets, (std::set<uint64_t>{2, 5}));
 }
 
+// After a failed Write that produced nothing, the applier reloads the checkpoint and
+// writes the same offsets again: what the failed attempt counted is forgotten, so the
+// checkpoint follows the new deliveries exactly.
+TEST(KafkaSink, ReplayAfterAFailedWriteCountsOnlyTheReplay) {
+  MockCluster cluster;
+  cluster.CreateTopic(kTopic, 4);
+  CheckpointStore store(TempDir());
+  ASSERT_TRUE(SinkAfterFirstTransaction(Options(cluster), &store).ok());  // checkpoint 3
+  // A new sink (a restart): its producer has produced nothing when the Write fails.
+  auto sink = KafkaSink::Open(Options(cluster), nullptr, &store);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_TRUE((*sink)->LoadCheckpoint().ok());
+  v1::JournalEntry unknown = Change(v1::OP_INSERT, 2, "b", 2);
+  unknown.mutable_event()->set_schema_version(42);
+  ASSERT_EQ((*sink)->Write(Batch(4, {ktest::SchemaEntry(), ktest::Begin("8"), unknown})).code(),
+            absl::StatusCode::kNotFound);
+  auto loaded = (*sink)->LoadCheckpoint();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ((*loaded)->offset(), 3u);
+  ASSERT_TRUE((*sink)->Write(Batch(4, {ktest::SchemaEntry(), ktest::Begin("8"),
+                                       Change(v1::OP_INSERT, 2, "b", 2), ktest::Commit("8", 2)})).ok());
+  auto cp = (*sink)->Flush();
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->offset(), 7u);
+}
+
 TEST(KafkaSink, InjectedBrokerErrorsAreRetriedWithoutLossDuplicatesOrReordering) {
   MockCluster cluster(3);
   cluster.CreateTopic(kTopic, 6, 3);
