@@ -32,6 +32,10 @@ class Sink {
   // it (its offset may lag behind what was written), so writing goes on while
   // earlier writes complete. nullopt: not supported, the applier calls Flush().
   virtual absl::StatusOr<std::optional<v1::Checkpoint>> Progress() { return std::nullopt; }
+  // False for a sink that never looks inside a change event (it counts entries and
+  // checkpoints): its reader may hand it events with empty bodies and skip parsing
+  // them (JournalReadOptions::event_bodies).
+  virtual bool ReadsEventBodies() const { return true; }
 };
 
 }  // namespace tidemark

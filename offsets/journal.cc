@@ -62,8 +62,9 @@ absl::Status Journal::TruncateTo(uint64_t offset) { return impl_->TruncateTo(off
 absl::Status Journal::ApplyRetention(uint64_t applied_by_all) {
   return impl_->ApplyRetention(applied_by_all);
 }
-absl::StatusOr<std::unique_ptr<JournalReader>> Journal::NewReader(uint64_t from) {
-  return impl_->NewReader(from);
+absl::StatusOr<std::unique_ptr<JournalReader>> Journal::NewReader(uint64_t from,
+                                                                   const JournalReadOptions& options) {
+  return impl_->NewReader(from, options);
 }
 void Journal::Close() { impl_->Close(); }
 uint64_t Journal::sync_count() const { return impl_->sync_count(); }

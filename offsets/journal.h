@@ -56,6 +56,13 @@ struct JournalOptions {
 
 class JournalReader;
 
+struct JournalReadOptions {
+  // False: the reader may return a change event as an entry whose `event` is set but
+  // empty. Records it reads from disk then skip parsing events (records still in
+  // memory come whole): for sinks that only count entries and checkpoint (null).
+  bool event_bodies = true;
+};
+
 class Journal {
  public:
   // Opens or creates the journal. Recovery: a torn or corrupt record at the very
@@ -112,7 +119,8 @@ class Journal {
 
   // A reader positioned at `from` (>= first_offset(), <= next_offset()); kOutOfRange
   // naming the oldest retained offset if `from` was already deleted.
-  absl::StatusOr<std::unique_ptr<JournalReader>> NewReader(uint64_t from);
+  absl::StatusOr<std::unique_ptr<JournalReader>> NewReader(uint64_t from,
+                                                           const JournalReadOptions& options = {});
 
   // Unblocks Append and WaitDurable, syncs, stops the flusher. Idempotent.
   void Close();

@@ -196,8 +196,39 @@ absl::Status VerifyCrc(const RecordHeader& header, std::string_view record) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The entries of a serialized JournalBatch (field 1, length-delimited, repeated), a
+// change event's only as its kind. False on malformed bytes.
+bool ParseEntryKinds(std::string_view raw, v1::JournalBatch* out) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()),
+                                            static_cast<int>(raw.size()));
+  constexpr uint32_t kEntriesTag = (1u << 3) | 2u;  // JournalBatch.entries
+  constexpr uint8_t kEventTag = (1u << 3) | 2u;     // JournalEntry.event
+  while (const uint32_t tag = in.ReadTag()) {
+    uint32_t len = 0;
+    if (tag != kEntriesTag || !in.ReadVarint32(&len)) return false;
+    const size_t at = static_cast<size_t>(in.CurrentPosition());
+    if (len > raw.size() - at || !in.Skip(static_cast<int>(len))) return false;
+    const std::string_view entry = raw.substr(at, len);
+    // An entry holds one field of its oneof: an event entry is that one field, whole.
+    google::protobuf::io::CodedInputStream e(reinterpret_cast<const uint8_t*>(entry.data()),
+                                             static_cast<int>(entry.size()));
+    uint32_t event_len = 0;
+    if (!entry.empty() && static_cast<uint8_t>(entry[0]) == kEventTag && e.ReadTag() == kEventTag &&
+        e.ReadVarint32(&event_len) && e.CurrentPosition() + event_len == entry.size()) {
+      out->add_entries()->mutable_event();
+    } else if (!out->add_entries()->ParseFromArray(entry.data(), static_cast<int>(entry.size()))) {
+      return false;
+    }
+  }
+  return in.ConsumedEntireMessage() && in.CurrentPosition() == static_cast<int>(raw.size());
+}
+
+}  // namespace
+
 absl::Status DecodePayload(const RecordHeader& header, std::string_view payload,
-                           v1::JournalBatch* out) {
+                           v1::JournalBatch* out, EntryBodies bodies) {
   // Reused per thread (a reader decodes record after record): a fresh buffer of a
   // record's size would be page-faulted in anew each time. Big ones are not kept.
   thread_local std::string raw;
@@ -211,7 +242,8 @@ absl::Status DecodePayload(const RecordHeader& header, std::string_view payload,
         "lz4 payload does not decompress to the {} bytes the header says (lz4 result {})",
         header.raw_len, n));
   }
-  if (!out->ParseFromString(raw)) {
+  const bool parsed = bodies == EntryBodies::kAll ? out->ParseFromString(raw) : ParseEntryKinds(raw, out);
+  if (!parsed) {
     return absl::DataLossError("payload is not a valid tidemark.v1.JournalBatch");
   }
   if (static_cast<uint32_t>(out->entries_size()) != header.entry_count) {

@@ -93,7 +93,12 @@ absl::Status VerifyCrc(const RecordHeader& header, std::string_view record);
 // Decompresses and parses `payload` (payload_len bytes); checks raw_len and entry_count.
 absl::StatusOr<v1::JournalBatch> DecodePayload(const RecordHeader& header, std::string_view payload);
 // The same into `*out` (which may live on a protobuf arena); on error `*out` is unspecified.
-absl::Status DecodePayload(const RecordHeader& header, std::string_view payload, v1::JournalBatch* out);
+// With `bodies` = kEntryKinds a change event entry is not parsed: it becomes an entry
+// whose `event` is set and empty (its kind and offset, for readers that only count
+// and checkpoint); every other entry is parsed whole.
+enum class EntryBodies { kAll, kEntryKinds };
+absl::Status DecodePayload(const RecordHeader& header, std::string_view payload, v1::JournalBatch* out,
+                           EntryBodies bodies = EntryBodies::kAll);
 
 // "00000000000000000042.seg"; and back (nullopt for any other name).
 std::string SegmentFileName(uint64_t first_offset);

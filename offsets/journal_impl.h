@@ -44,7 +44,8 @@ class Journal::Impl {
   absl::StatusOr<std::optional<std::pair<uint64_t, v1::TxnCommit>>> LastCommit();
   absl::Status TruncateTo(uint64_t offset);
   absl::Status ApplyRetention(uint64_t applied_by_all);
-  absl::StatusOr<std::unique_ptr<JournalReader>> NewReader(uint64_t from);
+  absl::StatusOr<std::unique_ptr<JournalReader>> NewReader(uint64_t from,
+                                                           const JournalReadOptions& options);
   void Close();
   bool WaitUntilPaused(absl::Duration timeout);
 

@@ -26,7 +26,8 @@ struct Decoded {
 };
 
 // Reads and decodes the record holding `offset`, on an arena of its own.
-absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
+absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset,
+                                     journal_format::EntryBodies bodies) {
   TM_ASSIGN_OR_RETURN(Journal::Impl::Located loc, journal->Locate(offset));
   google::protobuf::ArenaOptions opts;
   // Parsed, a record takes several times its compressed size: blocks of that order.
@@ -34,7 +35,7 @@ absl::StatusOr<Decoded> DecodeRecord(Journal::Impl* journal, uint64_t offset) {
   opts.max_block_size = 4u << 20;
   auto arena = std::make_unique<google::protobuf::Arena>(opts);
   auto* rec = google::protobuf::Arena::CreateMessage<v1::JournalBatch>(arena.get());
-  TM_RETURN_IF_ERROR(loc.file->ReadRecord(loc.info, rec));
+  TM_RETURN_IF_ERROR(loc.file->ReadRecord(loc.info, rec, bodies));
   return Decoded{.first = loc.info.first_offset,
                  .entries = std::make_shared<const RecordEntries>(std::move(arena), rec)};
 }
@@ -49,8 +50,8 @@ class ReadAheadWorker {
  public:
   static constexpr size_t kDepth = 4;
 
-  explicit ReadAheadWorker(Journal::Impl* journal)
-      : journal_(journal), thread_([this] { Loop(); }) {}
+  ReadAheadWorker(Journal::Impl* journal, journal_format::EntryBodies bodies)
+      : journal_(journal), bodies_(bodies), thread_([this] { Loop(); }) {}
   ~ReadAheadWorker() {
     {
       absl::MutexLock l(&mu_);
@@ -151,7 +152,7 @@ class ReadAheadWorker {
       }
       drop.clear();  // outside the lock
       if (!decode) continue;
-      absl::StatusOr<Decoded> d = DecodeRecord(journal_, offset);
+      absl::StatusOr<Decoded> d = DecodeRecord(journal_, offset, bodies_);
       absl::MutexLock l(&mu_);
       busy_ = false;
       if (generation != generation_) {  // a run given up: dropped on the next turn
@@ -170,6 +171,7 @@ class ReadAheadWorker {
   }
 
   Journal::Impl* const journal_;
+  const journal_format::EntryBodies bodies_;
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t cursor_ ABSL_GUARDED_BY(mu_) = 0;   // the next record to decode
@@ -191,8 +193,12 @@ class ReadAheadWorker {
 // the worker catches up, instead of waiting for it.
 class Reader final : public JournalReader {
  public:
-  Reader(Journal::Impl* journal, uint64_t from)
-      : journal_(journal), pos_(from), mark_(journal->AddReader(from)) {}
+  Reader(Journal::Impl* journal, uint64_t from, const JournalReadOptions& options)
+      : journal_(journal),
+        bodies_(options.event_bodies ? journal_format::EntryBodies::kAll
+                                     : journal_format::EntryBodies::kEntryKinds),
+        pos_(from),
+        mark_(journal->AddReader(from)) {}
   ~Reader() override { journal_->RemoveReader(mark_); }
 
   absl::StatusOr<JournalBatch> Next(size_t max_entries, absl::Duration max_wait) override {
@@ -263,7 +269,7 @@ class Reader final : public JournalReader {
     }
     journal_->CountRead(/*cached=*/false);
     absl::StatusOr<Decoded> d = absl::UnavailableError("not read ahead");
-    if (ahead_ == nullptr || !ahead_->Take(pos_, &d) || !d.ok()) d = DecodeRecord(journal_, pos_);
+    if (ahead_ == nullptr || !ahead_->Take(pos_, &d) || !d.ok()) d = DecodeRecord(journal_, pos_, bodies_);
     TM_RETURN_IF_ERROR(d.status());
     record_first_ = d->first;
     record_ = std::move(d->entries);
@@ -275,11 +281,12 @@ class Reader final : public JournalReader {
   void ReadAhead(uint64_t visible) {
     const uint64_t next = record_end();
     if (next >= visible || journal_->Cached(next).has_value()) return;
-    if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_);
+    if (ahead_ == nullptr) ahead_ = std::make_unique<ReadAheadWorker>(journal_, bodies_);
     ahead_->Follow(next, visible);
   }
 
   Journal::Impl* const journal_;
+  const journal_format::EntryBodies bodies_;
   uint64_t pos_;
   uint64_t record_first_ = 0;  // offset of record_'s first entry
   SharedEntries record_;      // the record holding pos_, if loaded
@@ -298,7 +305,8 @@ Journal::Impl::Visible Journal::Impl::WaitVisible(uint64_t offset, absl::Time de
   return {visible_offset_, closed_, sync_error_};
 }
 
-absl::StatusOr<std::unique_ptr<JournalReader>> Journal::Impl::NewReader(uint64_t from) {
+absl::StatusOr<std::unique_ptr<JournalReader>> Journal::Impl::NewReader(
+    uint64_t from, const JournalReadOptions& options) {
   {
     absl::MutexLock l(&mu_);
     if (from > next_offset_) {
@@ -308,7 +316,7 @@ absl::StatusOr<std::unique_ptr<JournalReader>> Journal::Impl::NewReader(uint64_t
     }
   }
   TM_RETURN_IF_ERROR(CheckRetained(from));
-  return std::unique_ptr<JournalReader>(new Reader(this, from));
+  return std::unique_ptr<JournalReader>(new Reader(this, from, options));
 }
 
 }  // namespace tidemark

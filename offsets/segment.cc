@@ -187,7 +187,8 @@ absl::StatusOr<SegmentScan> SegmentFile::Scan(bool verify) const {
   return scan;
 }
 
-absl::Status SegmentFile::ReadRecord(const RecordInfo& info, v1::JournalBatch* out) const {
+absl::Status SegmentFile::ReadRecord(const RecordInfo& info, v1::JournalBatch* out,
+                                     jf::EntryBodies bodies) const {
   std::string bytes;
   TM_RETURN_IF_ERROR(ReadRange(info.pos, info.size, &bytes));
   auto fail = [&](const absl::Status& st) {
@@ -205,7 +206,7 @@ absl::Status SegmentFile::ReadRecord(const RecordInfo& info, v1::JournalBatch* o
         h->record_size(), h->first_offset, h->entry_count)));
   }
   if (absl::Status st = jf::VerifyCrc(*h, bytes); !st.ok()) return fail(st);
-  if (absl::Status st = jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize), out);
+  if (absl::Status st = jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize), out, bodies);
       !st.ok()) {
     return fail(st);
   }

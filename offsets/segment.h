@@ -79,8 +79,10 @@ class SegmentFile {
   // Reads the record at `info`, checks its header against `info` and its CRC, and
   // decodes it. kDataLoss naming this file and the byte position on any mismatch.
   absl::StatusOr<v1::JournalBatch> ReadRecord(const RecordInfo& info) const;
-  // The same into `*out` (which may live on a protobuf arena).
-  absl::Status ReadRecord(const RecordInfo& info, v1::JournalBatch* out) const;
+  // The same into `*out` (which may live on a protobuf arena), change events' bodies
+  // only with EntryBodies::kAll (journal_format::DecodePayload).
+  absl::Status ReadRecord(const RecordInfo& info, v1::JournalBatch* out,
+                          journal_format::EntryBodies bodies = journal_format::EntryBodies::kAll) const;
 
   // Reads exactly `n` bytes at `pos` into `out`; kDataLoss if the file is shorter.
   absl::Status ReadRange(uint64_t pos, size_t n, std::string* out) const;

@@ -9,7 +9,7 @@ PKGS=(
   libprotobuf-dev protobuf-compiler libabsl-dev libspdlog-dev libfmt-dev
   libssl-dev liblz4-dev libjemalloc-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   postgresql-15 postgresql-client-15 postgresql-contrib
-  mariadb-server mariadb-client libzstd-dev zlib1g-dev
+  mariadb-server mariadb-client libzstd-dev zlib1g-dev libdeflate-dev
   python3 python3-bson procps iproute2 util-linux kcat sysbench
 )
 

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -184,6 +185,13 @@ struct TableMapEvent {
   std::vector<bool> visibility;
 };
 
+// A parsed TABLE_MAP, shared: while a table id's TABLE_MAP bytes repeat (servers send
+// one per transaction) the parser hands out the same object again, so that neither it
+// nor the decoder redo the work for a table they already know (BinlogParser).
+struct TableMapRef {
+  std::shared_ptr<const TableMapEvent> map;
+};
+
 // WRITE/UPDATE/DELETE_ROWS v1/v2 and PARTIAL_UPDATE_ROWS: the row images stay raw
 // (`rows`), because decoding them needs the table map (row_decoder.h).
 struct RowsEvent {
@@ -219,7 +227,7 @@ struct SkippedEvent {};
 using EventBody =
     std::variant<SkippedEvent, FormatDescriptionEvent, RotateEvent, StopEvent, QueryEvent,
                  XidEvent, MariaGtidEvent, MariaGtidListEvent, BinlogCheckpointEvent,
-                 RowsQueryEvent, MysqlGtidEvent, PreviousGtidsEvent, TableMapEvent, RowsEvent,
+                 RowsQueryEvent, MysqlGtidEvent, PreviousGtidsEvent, TableMapRef, RowsEvent,
                  HeartbeatEvent, TransactionPayloadEvent>;
 
 struct BinlogEvent {

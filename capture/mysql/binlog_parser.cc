@@ -3,11 +3,11 @@
 #include <array>
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <optional>
 
+#include "capture/mysql/binlog_checksum.h"
 #include "capture/mysql/context_buf.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -201,6 +201,27 @@ uint8_t BinlogParser::PostHeaderLength(uint8_t type, uint8_t fallback) const {
   return fallback;
 }
 
+absl::StatusOr<TableMapRef> BinlogParser::TableMap(std::string_view body, std::string_view ctx) {
+  const uint8_t post_header_len = PostHeaderLength(TABLE_MAP_EVENT, 8);
+  const size_t id_width = post_header_len == 6 ? 4 : 6;
+  uint64_t id = 0;
+  for (size_t i = 0; i < id_width && i < body.size(); ++i) {
+    id |= static_cast<uint64_t>(static_cast<uint8_t>(body[i])) << (8 * i);
+  }
+  if (auto it = table_maps_.find(id); it != table_maps_.end() && it->second.body == body) {
+    return TableMapRef{it->second.map};
+  }
+  ByteReader r(body, ctx);
+  TM_ASSIGN_OR_RETURN(TableMapEvent parsed, ParseTableMap(r, post_header_len));
+  auto map = std::make_shared<const TableMapEvent>(std::move(parsed));
+  // Table ids are not reused within a server's run, but a long stream meets many (each
+  // DDL or table cache reopen gives a new one): forget them all now and then.
+  constexpr size_t kMaxMemoized = 4096;
+  if (table_maps_.size() >= kMaxMemoized) table_maps_.clear();
+  table_maps_[map->table_id] = MemoTableMap{std::string(body), map};
+  return TableMapRef{std::move(map)};
+}
+
 absl::StatusOr<BinlogEvent> BinlogParser::Parse(std::string_view data, std::string_view where,
                                                 std::optional<uint32_t> crc32_of_data) {
   return ParseImpl(data, where, crc32_of_data, true);
@@ -250,9 +271,7 @@ absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::
     for (int i = 0; i < 4; ++i) {
       want |= static_cast<uint32_t>(static_cast<uint8_t>(data[data.size() - 4 + i])) << (8 * i);
     }
-    uint32_t got = crc32_of_data ? *crc32_of_data
-                                 : static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(data.data()),
-                                                               static_cast<uInt>(data.size() - 4)));
+    uint32_t got = crc32_of_data ? *crc32_of_data : BinlogCrc32(data.data(), data.size() - 4);
     if (want != got) {
       return absl::DataLossError(fmt::format(
           "{}: CRC32 mismatch (event says {:08x}, bytes give {:08x}) over {} bytes", ctx, want,
@@ -271,6 +290,7 @@ absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::
       format_ = *fde;
       has_format_ = true;
       checksum_alg_ = format_.checksum_alg;
+      table_maps_.clear();  // a new binlog file: its TABLE_MAPs are parsed afresh
       ev.body = std::move(*fde);
       break;
     case ROTATE_EVENT: {
@@ -327,7 +347,7 @@ absl::StatusOr<BinlogEvent> BinlogParser::ParseImpl(std::string_view data, std::
       break;
     }
     case TABLE_MAP_EVENT: {
-      TM_ASSIGN_OR_RETURN(ev.body, ParseTableMap(r, PostHeaderLength(TABLE_MAP_EVENT, 8)));
+      TM_ASSIGN_OR_RETURN(ev.body, TableMap(body, ctx));
       break;
     }
     case WRITE_ROWS_EVENT_V1:

@@ -38,6 +38,7 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "capture/mysql/binlog_event.h"
 #include "common/byte_reader.h"
@@ -82,9 +83,18 @@ class BinlogParser {
                                         bool use_checksum);
   uint8_t PostHeaderLength(uint8_t type, uint8_t fallback) const;
 
+  // The TABLE_MAP case: the memoized map when `body` repeats the last TABLE_MAP bytes of
+  // its table id, else parsed (and memoized).
+  absl::StatusOr<TableMapRef> TableMap(std::string_view body, std::string_view ctx);
+
   uint8_t checksum_alg_;
   bool has_format_ = false;
   FormatDescriptionEvent format_;
+  struct MemoTableMap {
+    std::string body;  // the event's bytes after the common header, without checksum
+    std::shared_ptr<const TableMapEvent> map;
+  };
+  absl::flat_hash_map<uint64_t, MemoTableMap> table_maps_;  // by table id
 };
 
 // Parses the header only (19 bytes), for framing.

@@ -4,8 +4,8 @@
 #include <mariadb_rpl.h>
 #include <pthread.h>
 #include <sys/socket.h>
-#include <zlib.h>
 
+#include "capture/mysql/binlog_checksum.h"
 #include "capture/mysql/gtid_set.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -113,7 +113,7 @@ void BinlogStream::ReaderLoop() {
         m->net.read_pos[0] == 0x00) {
       const unsigned char* data = m->net.read_pos + 1;
       ev.bytes.assign(reinterpret_cast<const char*>(data), len - 1);
-      if (len - 1 >= 19 + 4) ev.crc32 = static_cast<uint32_t>(crc32(0, data, static_cast<uInt>(len - 1 - 4)));
+      if (len - 1 >= 19 + 4) ev.crc32 = BinlogCrc32(data, len - 1 - 4);
     }
     absl::MutexLock l(&mu_);
     if (stop_) break;

@@ -216,7 +216,7 @@ absl::Status MysqlDecoder::DecodeEvent(const BinlogEvent& ev, uint64_t log_pos,
     Commit(log_pos, out);
     return absl::OkStatus();
   }
-  if (const auto* tm = std::get_if<TableMapEvent>(&ev.body)) return OnTableMap(*tm, out);
+  if (const auto* tm = std::get_if<TableMapRef>(&ev.body)) return OnTableMap(tm->map, out);
   if (const auto* rows = std::get_if<RowsEvent>(&ev.body)) return OnRows(ev, *rows, log_pos, out);
   if (const auto* p = std::get_if<TransactionPayloadEvent>(&ev.body)) {
     size_t off = 0;
@@ -325,16 +325,20 @@ static bool SameTableMap(const TableMapEvent& a, const TableMapEvent& b) {
          a.visibility == b.visibility;
 }
 
-absl::Status MysqlDecoder::OnTableMap(const TableMapEvent& tm, std::vector<v1::JournalEntry>* out) {
+absl::Status MysqlDecoder::OnTableMap(const std::shared_ptr<const TableMapEvent>& map,
+                                      std::vector<v1::JournalEntry>* out) {
+  const TableMapEvent& tm = *map;
   // Servers repeat the same TABLE_MAP in every transaction: reuse what it gave last time
-  // unless a DDL (which may change the schema history's answer) came in between.
+  // unless a DDL (which may change the schema history's answer) came in between. The
+  // parser hands out the same object for repeated bytes; equal contents count too.
   if (auto it = tables_.find(tm.table_id);
-      it != tables_.end() && it->second.ddl_generation == ddl_generation_ && SameTableMap(it->second.map, tm)) {
+      it != tables_.end() && it->second.ddl_generation == ddl_generation_ &&
+      (it->second.map == map || SameTableMap(*it->second.map, tm))) {
     return absl::OkStatus();
   }
   TableInfo info;
   info.ddl_generation = ddl_generation_;
-  info.map = tm;
+  info.map = map;
   info.wanted = options_.tables.empty() || options_.tables.count(tm.database + "." + tm.table) > 0;
   if (!info.wanted) {
     tables_[tm.table_id] = std::move(info);
@@ -364,11 +368,11 @@ absl::Status MysqlDecoder::OnRows(const BinlogEvent& ev, const RowsEvent& rows, 
   if (!t.wanted) return absl::OkStatus();
   if (!in_txn_) {
     return absl::DataLossError(fmt::format("{}: rows for {}.{} outside a transaction",
-                                           Where(log_pos), t.map.database, t.map.table));
+                                           Where(log_pos), t.map->database, t.map->table));
   }
   ContextBuf where_buf;  // error context, built without the heap: this runs per rows event
   where_buf << (file_.empty() ? std::string_view("?") : std::string_view(file_)) << ":" << log_pos
-            << " " << t.map.database << "." << t.map.table;
+            << " " << t.map->database << "." << t.map->table;
   std::string_view where = where_buf.view();
   TM_ASSIGN_OR_RETURN(std::vector<RowChange> changes, DecodeRows(rows, t.columns, where));
   if (!changes.empty()) EmitBegin(out);

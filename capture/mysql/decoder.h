@@ -90,14 +90,15 @@ class MysqlDecoder {
 
  private:
   struct TableInfo {
-    TableMapEvent map;
+    std::shared_ptr<const TableMapEvent> map;  // never null
     std::vector<ColumnDef> columns;
     v1::TableSchema schema;  // interned (version set)
     bool wanted = true;
     uint64_t ddl_generation = 0;  // ddl_generation_ when built
   };
   absl::Status DecodeEvent(const BinlogEvent& ev, uint64_t log_pos, std::vector<v1::JournalEntry>* out);
-  absl::Status OnTableMap(const TableMapEvent& tm, std::vector<v1::JournalEntry>* out);
+  absl::Status OnTableMap(const std::shared_ptr<const TableMapEvent>& map,
+                          std::vector<v1::JournalEntry>* out);
   absl::Status OnRows(const BinlogEvent& ev, const RowsEvent& rows, uint64_t log_pos,
                       std::vector<v1::JournalEntry>* out);
   absl::Status OnQuery(const BinlogEvent& ev, const QueryEvent& q, uint64_t log_pos,

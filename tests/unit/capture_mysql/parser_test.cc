@@ -153,6 +153,38 @@ std::string MariaFde() {
   return b;
 }
 
+TEST(BinlogParser, RepeatedTableMapBytesGiveTheSameParsedMap) {
+  BinlogParser p(BINLOG_CHECKSUM_ALG_CRC32);
+  auto map_of = [&](const std::string& body) -> std::shared_ptr<const TableMapEvent> {
+    auto ev = p.Parse(Event(TABLE_MAP_EVENT, body), "t");
+    EXPECT_TRUE(ev.ok()) << ev.status();
+    return ev.ok() ? std::get<TableMapRef>(ev->body).map : nullptr;
+  };
+  auto first = map_of(TableMapBody());
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->table, "t");
+  EXPECT_EQ(first->column_names, (std::vector<std::string>{"id", "doc"}));
+  EXPECT_EQ(map_of(TableMapBody()), first) << "the same bytes were parsed again";
+  // Other bytes for the same table id (a column renamed): parsed, and remembered.
+  std::string renamed = TableMapBody();
+  renamed.replace(renamed.find("doc"), 3, "dok");
+  auto second = map_of(renamed);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->column_names, (std::vector<std::string>{"id", "dok"}));
+  EXPECT_EQ(map_of(renamed), second);
+  // A corrupt repeat is still caught by its checksum.
+  std::string bad = Event(TABLE_MAP_EVENT, renamed);
+  bad[bad.size() - 1] ^= 0x01;
+  EXPECT_EQ(p.Parse(bad, "t").status().code(), absl::StatusCode::kDataLoss);
+  // A FORMAT_DESCRIPTION starts a binlog file: its TABLE_MAPs are parsed afresh.
+  ASSERT_TRUE(p.Parse(Event(FORMAT_DESCRIPTION_EVENT, MariaFde()), "t").ok());
+  auto after = map_of(renamed);
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(after, second);
+  EXPECT_EQ(after->column_names, second->column_names);
+}
+
 TEST(MysqlDecoder, TransactionPayloadZstdWithPartialUpdateRows) {
   // Inner events carry no checksum.
   std::string inner = Event(QUERY_EVENT, std::string(13, '\0') + std::string(1, '\0') + "BEGIN", 0, 0, false);

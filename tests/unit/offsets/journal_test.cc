@@ -2,6 +2,7 @@
 #include "offsets/journal.h"
 
 #include <gtest/gtest.h>
+#include <lz4.h>
 
 #include <thread>
 
@@ -312,6 +313,76 @@ TEST(JournalFormatTest, EncodingFromEntriesEqualsEncodingTheBatch) {
   std::string empty;
   EXPECT_EQ(journal_format::EncodeRecord(0, std::span<const v1::JournalEntry>(), &empty).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(JournalFormatTest, EntryKindsDecodeKeepsEveryEntryButEventBodies) {
+  std::vector<v1::JournalEntry> entries = Txn("tx", 2);
+  entries.push_back(Heartbeat(7));
+  v1::JournalEntry big = Event("big", 1);
+  big.mutable_event()->set_ddl(std::string(20000, 'x'));  // a 3-byte length varint
+  entries.push_back(big);
+  entries.push_back(v1::JournalEntry());  // an empty entry stays an empty entry
+  v1::JournalEntry schema;
+  schema.mutable_schema()->mutable_table()->set_table("t");
+  entries.push_back(schema);
+  entries.push_back(Commit("tx2", 1));
+  std::string rec;
+  ASSERT_TRUE(journal_format::EncodeRecord(0, entries, &rec).ok());
+  auto h = journal_format::DecodeHeader(rec);
+  ASSERT_TRUE(h.ok()) << h.status();
+  const std::string_view payload = std::string_view(rec).substr(journal_format::kHeaderSize);
+  v1::JournalBatch kinds;
+  ASSERT_TRUE(journal_format::DecodePayload(*h, payload, &kinds, journal_format::EntryBodies::kEntryKinds).ok());
+  ASSERT_EQ(kinds.entries_size(), static_cast<int>(entries.size()));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const v1::JournalEntry& got = kinds.entries(static_cast<int>(i));
+    EXPECT_EQ(got.kind_case(), entries[i].kind_case()) << i;
+    if (entries[i].has_event()) {
+      EXPECT_EQ(got.event().ByteSizeLong(), 0u) << "an event body was parsed at " << i;
+    } else {
+      EXPECT_EQ(got.SerializeAsString(), entries[i].SerializeAsString()) << i;
+    }
+  }
+}
+
+TEST(JournalFormatTest, EntryKindsDecodeRejectsMalformedPayloads) {
+  std::string rec;
+  ASSERT_TRUE(journal_format::EncodeRecord(0, Txn("tx", 2), &rec).ok());
+  auto h = journal_format::DecodeHeader(rec);
+  ASSERT_TRUE(h.ok());
+  // Well-compressed bytes that are not a JournalBatch: field 2 (not entries); an entry
+  // whose length runs past the end; an event entry cut inside its body.
+  for (const std::string& raw : {std::string("\x12\x00", 2), std::string("\x0a\x05\x0a", 3),
+                                 std::string("\x0a\x04\x0a\x05\x08\x01", 6)}) {
+    std::string compressed(static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw.size()))), '\0');
+    const int n = LZ4_compress_default(raw.data(), compressed.data(), static_cast<int>(raw.size()),
+                                       static_cast<int>(compressed.size()));
+    ASSERT_GT(n, 0);
+    compressed.resize(static_cast<size_t>(n));
+    journal_format::RecordHeader bad = *h;
+    bad.raw_len = static_cast<uint32_t>(raw.size());
+    bad.entry_count = 1;
+    v1::JournalBatch out;
+    absl::Status st = journal_format::DecodePayload(bad, compressed, &out, journal_format::EntryBodies::kEntryKinds);
+    EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  }
+}
+
+TEST(JournalCacheTest, ReaderWithoutEventBodiesReturnsEveryEntryInOrder) {
+  JournalOptions o = TestOptions(NewTempDir());
+  o.cache_bytes = 0;  // everything is read back from disk
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE((*j)->Append(Txn("a", 2)).ok());
+  ASSERT_TRUE((*j)->Append(Txn("b", 3)).ok());
+  auto r = (*j)->NewReader(0, {.event_bodies = false});
+  ASSERT_TRUE(r.ok());
+  std::vector<v1::JournalEntry> got = ReadN(**r, 9);
+  std::vector<std::string> kinds;
+  for (const auto& e : got) kinds.push_back(e.has_event() ? "e" : testing::Tag(e));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"b:a", "e", "e", "c:a", "b:b", "e", "e", "e", "c:b"}));
+  EXPECT_EQ(got[8].commit().event_count(), 3u);
+  EXPECT_EQ((*j)->records_read_from_disk(), 2u);
 }
 
 // Options whose cache holds exactly two records of Txn(name, 3) (their serialized size).
