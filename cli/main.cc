@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
 #include "common/logging.h"
 
@@ -14,6 +15,11 @@
 #endif
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built with absl::Mutex deadlock detection on, which makes every
+  // lock and unlock about 4x slower (30 ns against 8 uncontended) by recording lock
+  // order in a global graph; the binary locks per event on some paths. The unit tests,
+  // which do not start here, keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{
       "tidemark " TIDEMARK_VERSION " — change-data-capture replicator.\n"
       "Reads a database's change log, keeps every change in a durable journal, and applies it\n"
