@@ -63,7 +63,8 @@ absl::Status Applier::RunOnce() {
   }
   applied_end_ = from;
   spdlog::info("sink {}: applying from journal offset {}", options_.name, from);
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<JournalReader> reader, journal_->NewReader(from, {.event_bodies = sink_->ReadsEventBodies()}));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<JournalReader> reader,
+                      journal_->NewReader(from, {.event_bodies = sink_->ReadsEventBodies()}));
   // Write batches as they come. Every batch_events entries, or batch_wait after the
   // first unrecorded write, record a checkpoint: Progress() for sinks that complete
   // writes asynchronously (it records what is durable already and returns at once),

@@ -204,7 +204,7 @@ bool ParseEntryKinds(std::string_view raw, v1::JournalBatch* out) {
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()),
                                             static_cast<int>(raw.size()));
   constexpr uint32_t kEntriesTag = (1u << 3) | 2u;  // JournalBatch.entries
-  constexpr uint8_t kEventTag = (1u << 3) | 2u;     // JournalEntry.event
+  constexpr uint32_t kEventTag = (1u << 3) | 2u;    // JournalEntry.event
   while (const uint32_t tag = in.ReadTag()) {
     uint32_t len = 0;
     if (tag != kEntriesTag || !in.ReadVarint32(&len)) return false;
@@ -215,14 +215,14 @@ bool ParseEntryKinds(std::string_view raw, v1::JournalBatch* out) {
     google::protobuf::io::CodedInputStream e(reinterpret_cast<const uint8_t*>(entry.data()),
                                              static_cast<int>(entry.size()));
     uint32_t event_len = 0;
-    if (!entry.empty() && static_cast<uint8_t>(entry[0]) == kEventTag && e.ReadTag() == kEventTag &&
-        e.ReadVarint32(&event_len) && e.CurrentPosition() + event_len == entry.size()) {
+    if (e.ReadTag() == kEventTag && e.ReadVarint32(&event_len) &&
+        e.CurrentPosition() + event_len == entry.size()) {
       out->add_entries()->mutable_event();
     } else if (!out->add_entries()->ParseFromArray(entry.data(), static_cast<int>(entry.size()))) {
       return false;
     }
   }
-  return in.ConsumedEntireMessage() && in.CurrentPosition() == static_cast<int>(raw.size());
+  return in.ConsumedEntireMessage();  // ReadTag's 0 was the end, not a bad tag
 }
 
 }  // namespace
@@ -242,7 +242,8 @@ absl::Status DecodePayload(const RecordHeader& header, std::string_view payload,
         "lz4 payload does not decompress to the {} bytes the header says (lz4 result {})",
         header.raw_len, n));
   }
-  const bool parsed = bodies == EntryBodies::kAll ? out->ParseFromString(raw) : ParseEntryKinds(raw, out);
+  const bool parsed =
+      bodies == EntryBodies::kAll ? out->ParseFromString(raw) : ParseEntryKinds(raw, out);
   if (!parsed) {
     return absl::DataLossError("payload is not a valid tidemark.v1.JournalBatch");
   }

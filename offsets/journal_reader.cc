@@ -269,7 +269,9 @@ class Reader final : public JournalReader {
     }
     journal_->CountRead(/*cached=*/false);
     absl::StatusOr<Decoded> d = absl::UnavailableError("not read ahead");
-    if (ahead_ == nullptr || !ahead_->Take(pos_, &d) || !d.ok()) d = DecodeRecord(journal_, pos_, bodies_);
+    if (ahead_ == nullptr || !ahead_->Take(pos_, &d) || !d.ok()) {
+      d = DecodeRecord(journal_, pos_, bodies_);
+    }
     TM_RETURN_IF_ERROR(d.status());
     record_first_ = d->first;
     record_ = std::move(d->entries);

@@ -206,7 +206,8 @@ absl::Status SegmentFile::ReadRecord(const RecordInfo& info, v1::JournalBatch* o
         h->record_size(), h->first_offset, h->entry_count)));
   }
   if (absl::Status st = jf::VerifyCrc(*h, bytes); !st.ok()) return fail(st);
-  if (absl::Status st = jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize), out, bodies);
+  if (absl::Status st =
+          jf::DecodePayload(*h, std::string_view(bytes).substr(jf::kHeaderSize), out, bodies);
       !st.ok()) {
     return fail(st);
   }

@@ -203,13 +203,13 @@ uint8_t BinlogParser::PostHeaderLength(uint8_t type, uint8_t fallback) const {
 
 absl::StatusOr<TableMapRef> BinlogParser::TableMap(std::string_view body, std::string_view ctx) {
   const uint8_t post_header_len = PostHeaderLength(TABLE_MAP_EVENT, 8);
-  const size_t id_width = post_header_len == 6 ? 4 : 6;
-  uint64_t id = 0;
-  for (size_t i = 0; i < id_width && i < body.size(); ++i) {
-    id |= static_cast<uint64_t>(static_cast<uint8_t>(body[i])) << (8 * i);
-  }
-  if (auto it = table_maps_.find(id); it != table_maps_.end() && it->second.body == body) {
-    return TableMapRef{it->second.map};
+  // The table id leads the body (ParseTableMap reads it again, and reports a short body).
+  ByteReader id_reader(body, ctx);
+  if (absl::StatusOr<uint64_t> id = id_reader.UintLE(post_header_len == 6 ? 4 : 6, "table_id");
+      id.ok()) {
+    if (auto it = table_maps_.find(*id); it != table_maps_.end() && it->second.body == body) {
+      return TableMapRef{it->second.map};
+    }
   }
   ByteReader r(body, ctx);
   TM_ASSIGN_OR_RETURN(TableMapEvent parsed, ParseTableMap(r, post_header_len));
