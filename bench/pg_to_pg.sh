@@ -41,6 +41,8 @@
 # ORDER (sub,tidemark), DURABLE (0; 1 = fsync on all three servers),
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
 # CACHE_BYTES (journal.cache_bytes, e.g. 64MiB; unset = tidemark's default),
+# CATCHUP_LINGER_MS / RECEIVE_BUFFER (source.catchup_linger_ms / receive_buffer_bytes, e.g.
+# 1MiB; unset = tidemark's defaults),
 # SOCKET (tcp: every connection over loopback TCP; unix: over the servers' Unix-domain sockets),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
@@ -214,6 +216,9 @@ apply_tidemark() {
   mkdir -p "$WORK/tm-run"
   [[ -z ${BATCH_EVENTS:-} ]] || batch+=$'\n'"    batch_events: $BATCH_EVENTS"
   [[ -z ${BATCH_MS:-} ]] || batch+=$'\n'"    batch_ms: $BATCH_MS"
+  local source_extra=""
+  [[ -z ${CATCHUP_LINGER_MS:-} ]] || source_extra+=$'\n'"  catchup_linger_ms: $CATCHUP_LINGER_MS"
+  [[ -z ${RECEIVE_BUFFER:-} ]] || source_extra+=$'\n'"  receive_buffer_bytes: $RECEIVE_BUFFER"
   cat >"$conf" <<EOF
 pipeline: bench
 data_dir: $WORK/tm-run/data
@@ -225,7 +230,7 @@ source:
   publication: bench_pub
   create_slot: false
   create_publication: false
-  status_interval_ms: $STATUS_INTERVAL_MS
+  status_interval_ms: $STATUS_INTERVAL_MS$source_extra
 sinks:
   - name: out
     type: postgres

@@ -44,7 +44,8 @@ constexpr uint32_t kDefaultKafkaBatchEvents = 65536;
 constexpr uint32_t kDefaultDbBatchEvents = 65536;
 constexpr uint32_t kDefaultBatchMs = 100;
 constexpr uint32_t kDefaultStatusIntervalMs = 1000;
-constexpr uint32_t kDefaultCatchupLingerMs = 5;
+constexpr uint32_t kDefaultCatchupLingerMs = 20;
+constexpr uint64_t kDefaultReceiveBufferBytes = 512 * 1024;
 constexpr uint32_t kDefaultChunkEvents = 2048;
 constexpr uint32_t kDefaultSnapshotChunkRows = 10000;
 constexpr size_t kMaxPipelineName = 54;  // "tidemark_" + name fits PG's 63-byte slot names
@@ -142,7 +143,7 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
   static const std::vector<std::string_view> kPostgres = {
       "type",        "dsn",    "password_env", "password_file",      "slot",
       "publication", "tables", "create_slot",  "create_publication", "status_interval_ms",
-      "chunk_events", "catchup_linger_ms"};
+      "chunk_events", "catchup_linger_ms", "receive_buffer_bytes"};
   static const std::vector<std::string_view> kMysql = {
       "type", "dsn", "password_env", "password_file", "tables", "server_id", "start",
       "chunk_events"};
@@ -186,6 +187,11 @@ absl::Status ParseSource(const Section& s, const std::string& pipeline, v1::Sour
     out->set_status_interval_ms(si);
     TM_ASSIGN_OR_RETURN(uint32_t linger, U32Ms(s, "catchup_linger_ms", kDefaultCatchupLingerMs));
     out->set_catchup_linger_ms(linger);
+    TM_OPT(auto rcvbuf, s.Size("receive_buffer_bytes"));
+    out->set_receive_buffer_bytes(rcvbuf.value_or(kDefaultReceiveBufferBytes));
+    if (out->receive_buffer_bytes() > (1u << 30)) {
+      return s.ErrorAt("receive_buffer_bytes", "must be at most 1GiB (0: the kernel's own tuning)");
+    }
   } else if (t == "mysql") {
     TM_OPT(auto tables, s.StringList("tables"));
     if (tables) {

@@ -62,6 +62,7 @@ void Source(YAML::Emitter& out, const v1::SourceConfig& s) {
     out << YAML::Key << "create_publication" << YAML::Value << s.create_publication();
     out << YAML::Key << "status_interval_ms" << YAML::Value << s.status_interval_ms();
     out << YAML::Key << "catchup_linger_ms" << YAML::Value << s.catchup_linger_ms();
+    out << YAML::Key << "receive_buffer_bytes" << YAML::Value << SizeText(s.receive_buffer_bytes());
   } else if (s.type() == "mysql") {
     if (s.tables_size() > 0) Flow(out, "tables", s.tables());
     out << YAML::Key << "server_id" << YAML::Value << s.server_id();

@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<Source>> MakeSource(const v1::PipelineConfig& con
     o.status_interval = absl::Milliseconds(s.status_interval_ms());
     o.chunk_events = s.chunk_events();
     o.catchup_linger = absl::Milliseconds(s.catchup_linger_ms());
+    o.receive_buffer = static_cast<int>(s.receive_buffer_bytes());
     return std::make_unique<pg::PgSource>(std::move(o), schemas);
   }
   if (s.type() == "mongo") {

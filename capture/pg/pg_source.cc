@@ -122,6 +122,8 @@ absl::Status PgSource::Start(const v1::SourcePosition& from) {
   types_ = TypeCatalog();
   decoder_ = std::make_unique<PgDecoder>(DecoderOptions{PQdb(sql_->raw())}, &types_, schemas_);
   stream_ = std::make_unique<ReplicationStream>(std::move(repl));
+  fill_buffer_ = options_.receive_buffer > 0 && stream_->IsTcp() &&
+                 stream_->SetReceiveBuffer(options_.receive_buffer);
   resume_end_lsn_ = PgResumeLsn(from);
   durable_end_ = std::max(durable_end_, resume_end_lsn_);
   last_commit_end_ = std::max(last_commit_end_, resume_end_lsn_);
@@ -188,10 +190,21 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
   absl::Time now = absl::Now();
   absl::Time deadline = now + max_wait;
   // Catching up: old commits, and the last chunk found data (a source gone quiet after a
-  // backlog is not lingered over; its next commit is recent again).
+  // backlog is not lingered over; its next commit is recent again). See PgSourceOptions:
+  // either the first read waits for a full receive buffer and the chunk then drains the
+  // socket, or the chunk keeps reading for the linger after its first message.
   const bool catching_up = !last_chunk_empty_ && CatchingUp(now);
-  stream_->SetReceiveLowWater(catching_up ? options_.catchup_low_water : 1);
-  const absl::Duration linger = catching_up ? options_.catchup_linger : absl::ZeroDuration();
+  const bool fill_buffer = catching_up && fill_buffer_;
+  stream_->SetReceiveLowWater(!catching_up  ? 1
+                              : fill_buffer ? options_.receive_buffer
+                                            : options_.catchup_low_water);
+  const absl::Duration linger =
+      catching_up && !fill_buffer ? options_.catchup_linger : absl::ZeroDuration();
+  if (fill_buffer) {
+    // Waits even when libpq still holds messages: the socket should stay close to full
+    // (its window closed) between chunks, not only once it has been drained.
+    TM_RETURN_IF_ERROR(stream_->WaitReadable(std::min(max_wait, options_.catchup_linger)));
+  }
   // The chunk's first message + linger: once the chunk holds entries, it reads until then.
   absl::Time linger_until = absl::InfiniteFuture();
   while (chunk.entries.size() < options_.chunk_events) {
@@ -199,9 +212,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     absl::Duration wait = chunk.entries.empty() ? deadline - now : linger_until - now;
     if (now - last_status_ >= options_.status_interval) TM_RETURN_IF_ERROR(SendStatus());
     wait = std::min(wait, options_.status_interval);
-    // Under the low-water mark a wait ends at 64 KiB or its time: keep it short, so that
+    // Under a low-water mark a wait ends at that mark or its time: keep it short, so that
     // the bytes of the backlog's last transactions do not wait for a whole max_wait.
-    if (catching_up) wait = std::min(wait, linger);
+    if (catching_up) wait = std::min(wait, options_.catchup_linger);
     TM_ASSIGN_OR_RETURN(StreamMessage m, stream_->Read(std::max(wait, absl::ZeroDuration())));
     if (m.kind == StreamMessage::kNone) {
       now = absl::Now();

@@ -42,14 +42,27 @@ struct PgSourceOptions {
   absl::Duration status_interval = absl::Seconds(1);
   size_t chunk_events = 2048;
   // While catching up (the newest commit received is older than `catchup_lag` and the
-  // previous chunk found data), a chunk keeps reading for up to `catchup_linger` after
-  // its first message, and the socket's low-water mark is `catchup_low_water` bytes: a
-  // backlog then moves in chunks of hundreds of changes instead of a few, with one
-  // hand-off (and one kernel wake-up) each rather than one per message. Live (recent
-  // commits) neither applies, so latency is untouched. A zero linger turns it off.
-  absl::Duration catchup_linger = absl::Milliseconds(5);
+  // previous chunk found data), capture lets data gather before it reads, for at most
+  // `catchup_linger`, so that a backlog moves in large chunks with one hand-off (and one
+  // kernel wake-up) each rather than one per message. Live traffic (recent commits) is
+  // read as it arrives. A zero linger turns catching up off.
+  //  - Over TCP, with `receive_buffer` > 0: a chunk waits until the socket holds
+  //    `receive_buffer` bytes or the receive window has closed (SO_RCVLOWAT), then takes
+  //    what the socket holds. While the window is closed, the walsender's small writes
+  //    collect in its own socket buffer and leave in large segments. With the window
+  //    open it sent one segment per pgoutput message, and over loopback each segment
+  //    costs the sender the receiver's whole network path: 1.7-1.9x the walsender CPU
+  //    of the same backlog (bench/README.md, pg_to_pg.sh).
+  //  - Otherwise (a Unix-domain socket, whose poll ignores low-water marks, or
+  //    `receive_buffer` 0): a chunk keeps reading for `catchup_linger` after its first
+  //    message, under a low-water mark of `catchup_low_water` bytes.
+  absl::Duration catchup_linger = absl::Milliseconds(20);
   absl::Duration catchup_lag = absl::Seconds(1);
   int catchup_low_water = 64 * 1024;
+  // SO_RCVBUF of a TCP replication connection (the kernel doubles it for bookkeeping
+  // and no longer tunes it). It bounds the data in flight: over a link with a long round
+  // trip, throughput is at most about this / the round trip. 0 leaves it to the kernel.
+  int receive_buffer = 512 * 1024;
 };
 
 // The libpq `options` value that sets the session settings above.
@@ -82,6 +95,7 @@ class PgSource : public Source {
   SchemaRegistry* schemas_;
   std::unique_ptr<PgConn> sql_;
   std::unique_ptr<ReplicationStream> stream_;
+  bool fill_buffer_ = false;  // catching up waits for a full receive buffer (see options)
   TypeCatalog types_;
   std::unique_ptr<PgDecoder> decoder_;
 

@@ -139,6 +139,27 @@ void ReplicationStream::SetReceiveLowWater(int bytes) {
   }
 }
 
+absl::Status ReplicationStream::WaitReadable(absl::Duration max_wait) {
+  pollfd pfd{PQsocket(conn_->raw()), POLLIN, 0};
+  if (poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(max_wait))) < 0 && errno != EINTR) {
+    return absl::UnavailableError(fmt::format("poll on replication socket: {}", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+bool ReplicationStream::SetReceiveBuffer(int bytes) {
+  return setsockopt(PQsocket(conn_->raw()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0;
+}
+
+bool ReplicationStream::IsTcp() const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (getsockname(PQsocket(conn_->raw()), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return false;
+  }
+  return addr.ss_family == AF_INET || addr.ss_family == AF_INET6;
+}
+
 absl::Status ReplicationStream::SendStatus(uint64_t write_lsn, uint64_t flush_lsn,
                                            uint64_t apply_lsn) {
   std::string msg = "r";

@@ -58,6 +58,18 @@ class ReplicationStream {
   // slower: the walsender blocks on the socket's buffer before 64 KiB are in.)
   void SetReceiveLowWater(int bytes);
 
+  // Waits until the socket is readable under the low-water mark (or the kernel's other
+  // wake-ups, e.g. a closed receive window) or `max_wait` has passed, whatever libpq
+  // has buffered already. Messages are then taken with Read.
+  absl::Status WaitReadable(absl::Duration max_wait);
+
+  // Fixes the socket's receive buffer (SO_RCVBUF; the kernel doubles it for its own
+  // bookkeeping and stops tuning it). Returns false if the kernel refused.
+  bool SetReceiveBuffer(int bytes);
+
+  // True when the connection is TCP (not a Unix-domain socket).
+  bool IsTcp() const;
+
  private:
   std::unique_ptr<PgConn> conn_;
   int low_water_ = 1;

@@ -299,11 +299,12 @@ TEST(PgPipeline, MillionRowTransactionStreamsInBoundedMemory) {
 }
 
 TEST(PgPipeline, BacklogIsReadInLargeChunksAndItsTailArrives) {
-  // source.catchup_linger_ms (default 5): while the newest commit received is more than
-  // 1 s old, a chunk keeps reading and the socket wakes capture per 64 KiB, so a backlog
-  // of small transactions reaches the journal in few records instead of one or a few
-  // transactions per record. The last bytes of the backlog (below the low-water mark)
-  // must still arrive.
+  // source.catchup_linger_ms (default 20): while the newest commit received is more than
+  // 1 s old, capture lets data gather before it reads; over TCP (these tests' connections)
+  // a chunk waits until the socket holds receive_buffer_bytes or its window has closed,
+  // then drains it. A backlog of small transactions then reaches the journal in few
+  // records instead of one or a few transactions per record. The last bytes of the
+  // backlog (below the low-water mark) must still arrive.
   constexpr int kTxns = 3000;
   TestDb db("it_backlog");
   db.Exec("CREATE TABLE ticks (id int PRIMARY KEY, note text)");

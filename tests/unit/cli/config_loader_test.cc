@@ -49,7 +49,7 @@ std::string Edit(const std::string& from, const std::string& to, std::string yam
 
 constexpr char kPgKeys[] =
     "(allowed: type, dsn, password_env, password_file, slot, publication, tables, create_slot, "
-    "create_publication, status_interval_ms, chunk_events, catchup_linger_ms)";
+    "create_publication, status_interval_ms, chunk_events, catchup_linger_ms, receive_buffer_bytes)";
 
 TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   v1::PipelineConfig c = Ok(kBase);
@@ -68,7 +68,8 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_TRUE(s.create_publication());
   EXPECT_EQ(s.status_interval_ms(), 1000u);
   EXPECT_EQ(s.chunk_events(), 2048u);
-  EXPECT_EQ(s.catchup_linger_ms(), 5u);
+  EXPECT_EQ(s.catchup_linger_ms(), 20u);
+  EXPECT_EQ(s.receive_buffer_bytes(), 512u * 1024);
   ASSERT_EQ(c.sinks_size(), 1);
   const auto& k = c.sinks(0);
   EXPECT_EQ(k.name(), "audit");
@@ -397,6 +398,17 @@ TEST(ConfigLoader, JournalSizesAndDurations) {
   EXPECT_EQ(Ok(std::string(kBase) + "journal: {group_commit_ms: 2s}\n").journal().group_commit_ms(),
             2000u);
   EXPECT_EQ(Ok(std::string(kBase) + "journal: {max_bytes: 0}\n").journal().max_bytes(), 0u);
+}
+
+TEST(ConfigLoader, PostgresReceiveBufferTakesASizeUpTo1GiB) {
+  EXPECT_EQ(Ok(Edit("  tables:", "  receive_buffer_bytes: 2MiB\n  tables:")).source().receive_buffer_bytes(),
+            2u * 1024 * 1024);
+  EXPECT_EQ(Ok(Edit("  tables:", "  receive_buffer_bytes: 0\n  tables:")).source().receive_buffer_bytes(),
+            0u);
+  const std::string e = Err(Edit("  tables:", "  receive_buffer_bytes: 2GiB\n  tables:"));
+  EXPECT_NE(e.find("source.receive_buffer_bytes: must be at most 1GiB (0: the kernel's own tuning)"),
+            std::string::npos)
+      << e;
 }
 
 TEST(ConfigLoader, SizeAndDurationErrorsAreLocated) {
