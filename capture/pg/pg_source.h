@@ -51,8 +51,8 @@ struct PgSourceOptions {
   //    what the socket holds. While the window is closed, the walsender's small writes
   //    collect in its own socket buffer and leave in large segments. With the window
   //    open it sent one segment per pgoutput message, and over loopback each segment
-  //    costs the sender the receiver's whole network path: 1.7-1.9x the walsender CPU
-  //    of the same backlog (bench/README.md, pg_to_pg.sh).
+  //    costs the sender the receiver's whole network path: the walsender then took
+  //    1.7-1.9x the CPU it takes for a subscription (bench/README.md, pg_to_pg.sh).
   //  - Otherwise (a Unix-domain socket, whose poll ignores low-water marks, or
   //    `receive_buffer` 0): a chunk keeps reading for `catchup_linger` after its first
   //    message, under a low-water mark of `catchup_low_water` bytes.
