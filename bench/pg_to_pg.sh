@@ -41,8 +41,8 @@
 # ORDER (sub,tidemark), DURABLE (0; 1 = fsync on all three servers),
 # BATCH_EVENTS / BATCH_MS (the sink's batch_events / batch_ms; unset = tidemark's defaults),
 # CACHE_BYTES (journal.cache_bytes, e.g. 64MiB; unset = tidemark's default),
-# CATCHUP_LINGER_MS / RECEIVE_BUFFER (source.catchup_linger_ms / receive_buffer_bytes, e.g.
-# 1MiB; unset = tidemark's defaults),
+# CATCHUP_LINGER_MS / RECEIVE_BUFFER / CHUNK_EVENTS (source.catchup_linger_ms /
+# receive_buffer_bytes, e.g. 1MiB / chunk_events; unset = tidemark's defaults),
 # SOCKET (tcp: every connection over loopback TCP; unix: over the servers' Unix-domain sockets),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
@@ -219,6 +219,7 @@ apply_tidemark() {
   local source_extra=""
   [[ -z ${CATCHUP_LINGER_MS:-} ]] || source_extra+=$'\n'"  catchup_linger_ms: $CATCHUP_LINGER_MS"
   [[ -z ${RECEIVE_BUFFER:-} ]] || source_extra+=$'\n'"  receive_buffer_bytes: $RECEIVE_BUFFER"
+  [[ -z ${CHUNK_EVENTS:-} ]] || source_extra+=$'\n'"  chunk_events: $CHUNK_EVENTS"
   cat >"$conf" <<EOF
 pipeline: bench
 data_dir: $WORK/tm-run/data

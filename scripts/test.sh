@@ -61,6 +61,7 @@ export TIDEMARK_MARIA_MINIMAL_PORT=$MARIA_MIN_PORT
 # plain-text warning into logs that tests parse. The counters are not needed: disable them.
 export MONGOC_DISABLE_SHM=1
 export TIDEMARK_PG_PORT=$PG_PORT
+export TIDEMARK_PG_SOCKET_DIR=$WORK/pg/run
 export TIDEMARK_PG_PLAIN_PORT=$PLAIN_PORT
 export TIDEMARK_BIN=$ROOT/$BUILD_DIR/cli/tidemark
 export TIDEMARK_TEST_TMP=$WORK/tests

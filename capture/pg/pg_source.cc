@@ -132,8 +132,12 @@ absl::Status PgSource::Start(const v1::SourcePosition& from) {
                                     {{"proto_version", "1"},
                                      {"publication_names", sql_->Quote(options_.publication)},
                                      {"messages", "true"}}));
-  spdlog::info("streaming slot {} publication {} from {}", options_.slot, options_.publication,
-               resume_end_lsn_ ? FormatLsn(resume_end_lsn_) : "the slot's confirmed position");
+  spdlog::info("streaming slot {} publication {} from {} over {}", options_.slot,
+               options_.publication,
+               resume_end_lsn_ ? FormatLsn(resume_end_lsn_) : "the slot's confirmed position",
+               fill_buffer_ ? "TCP (catching up waits for a full receive buffer)"
+               : stream_->IsTcp() ? "TCP (receive_buffer_bytes 0: catching up lingers)"
+                                  : "a Unix-domain socket (catching up lingers)");
   return absl::OkStatus();
 }
 

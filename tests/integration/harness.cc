@@ -31,6 +31,16 @@ std::string PgPort() {
   return p;
 }
 
+std::string PgSocketDir() {
+  const char* d = std::getenv("TIDEMARK_PG_SOCKET_DIR");
+  if (d == nullptr) {
+    ADD_FAILURE() << "TIDEMARK_PG_SOCKET_DIR is not set: run the integration tests through "
+                     "scripts/test.sh, which starts the PostgreSQL test server";
+    return "/nonexistent";
+  }
+  return d;
+}
+
 std::string TidemarkBin() {
   const char* b = std::getenv("TIDEMARK_BIN");
   if (b == nullptr) {

@@ -20,6 +20,8 @@ namespace tidemark::itest {
 
 // Port of the test server; the test fails (not skips) when the variable is missing.
 std::string PgPort();
+// The directory of the PostgreSQL test server's Unix-domain socket (a libpq host).
+std::string PgSocketDir();
 // The tidemark binary under test.
 std::string TidemarkBin();
 // A fresh temporary directory for one test.

@@ -298,7 +298,9 @@ TEST(PgPipeline, MillionRowTransactionStreamsInBoundedMemory) {
   RecordProperty("peak_rss_kib", std::to_string(tm.peak_rss_kib()));
 }
 
-TEST(PgPipeline, BacklogIsReadInLargeChunksAndItsTailArrives) {
+// `unix_socket`: tidemark connects through the server's Unix-domain socket, whose poll
+// ignores low-water marks; there a chunk keeps reading for the linger instead.
+void BacklogIsReadInLargeChunks(bool unix_socket) {
   // source.catchup_linger_ms (default 20): while the newest commit received is more than
   // 1 s old, capture lets data gather before it reads; over TCP (these tests' connections)
   // a chunk waits until the socket holds receive_buffer_bytes or its window has closed,
@@ -306,11 +308,19 @@ TEST(PgPipeline, BacklogIsReadInLargeChunksAndItsTailArrives) {
   // records instead of one or a few transactions per record. The last bytes of the
   // backlog (below the low-water mark) must still arrive.
   constexpr int kTxns = 3000;
-  TestDb db("it_backlog");
+  TestDb db(unix_socket ? "it_backlog_unix" : "it_backlog");
   db.Exec("CREATE TABLE ticks (id int PRIMARY KEY, note text)");
   std::string dir = TempDir("backlog");
   std::string out = dir + "/events.jsonl";
   std::string config = WriteConfig(dir, db, {"public.ticks"}, out);
+  if (unix_socket) {
+    std::ifstream in(config);
+    std::string yaml((std::istreambuf_iterator<char>(in)), {});
+    const size_t at = yaml.find("host=127.0.0.1");
+    ASSERT_NE(at, std::string::npos) << yaml;
+    yaml.replace(at, 14, "host=" + PgSocketDir());
+    std::ofstream(config) << yaml;
+  }
   {
     Tidemark tm({"run", "-c", config});
     ASSERT_TRUE(Eventually([&] { return SlotExists(db); }, 30));
@@ -341,13 +351,21 @@ TEST(PgPipeline, BacklogIsReadInLargeChunksAndItsTailArrives) {
   // The journal's one reader (the file sink) says how many records it read.
   std::smatch m;
   std::string log = tm.LogText();
+  EXPECT_NE(log.find(unix_socket ? "over a Unix-domain socket (catching up lingers)"
+                                 : "over TCP (catching up waits for a full receive buffer)"),
+            std::string::npos)
+      << log;
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(readers took (\d+) records from memory and read (\d+) from disk)")))
       << log;
   const int records = std::stoi(m[1]) + std::stoi(m[2]);
-  RecordProperty("journal_records", std::to_string(records));
+  ::testing::Test::RecordProperty("journal_records", std::to_string(records));
   EXPECT_LE(records, kTxns / 20) << "the backlog's " << kTxns << " transactions came in " << records
                                  << " journal records: capture did not linger while catching up";
 }
+
+TEST(PgPipeline, BacklogIsReadInLargeChunksAndItsTailArrives) { BacklogIsReadInLargeChunks(false); }
+
+TEST(PgPipeline, BacklogOverAUnixSocketIsReadInLargeChunksToo) { BacklogIsReadInLargeChunks(true); }
 
 }  // namespace
 }  // namespace tidemark::itest
