@@ -122,7 +122,8 @@ absl::Status PgSource::Start(const v1::SourcePosition& from) {
   types_ = TypeCatalog();
   decoder_ = std::make_unique<PgDecoder>(DecoderOptions{PQdb(sql_->raw())}, &types_, schemas_);
   stream_ = std::make_unique<ReplicationStream>(std::move(repl));
-  fill_buffer_ = options_.receive_buffer > 0 && stream_->IsTcp() &&
+  const bool tcp = stream_->IsTcp();
+  fill_buffer_ = tcp && options_.receive_buffer > 0 &&
                  stream_->SetReceiveBuffer(options_.receive_buffer);
   resume_end_lsn_ = PgResumeLsn(from);
   durable_end_ = std::max(durable_end_, resume_end_lsn_);
@@ -136,8 +137,8 @@ absl::Status PgSource::Start(const v1::SourcePosition& from) {
                options_.publication,
                resume_end_lsn_ ? FormatLsn(resume_end_lsn_) : "the slot's confirmed position",
                fill_buffer_ ? "TCP (catching up waits for a full receive buffer)"
-               : stream_->IsTcp() ? "TCP (receive_buffer_bytes 0: catching up lingers)"
-                                  : "a Unix-domain socket (catching up lingers)");
+               : tcp        ? "TCP (receive_buffer_bytes 0: catching up lingers)"
+                            : "a Unix-domain socket (catching up lingers)");
   return absl::OkStatus();
 }
 

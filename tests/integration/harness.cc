@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <string_view>
 #include <fstream>
 #include <iterator>
 #include <iostream>
@@ -21,34 +22,26 @@
 
 namespace tidemark::itest {
 
-std::string PgPort() {
-  const char* p = std::getenv("TIDEMARK_PG_PORT");
-  if (p == nullptr) {
-    ADD_FAILURE() << "TIDEMARK_PG_PORT is not set: run the integration tests through scripts/test.sh, "
-                     "which starts the PostgreSQL test server";
-    return "0";
+namespace {
+// The variable `name` that scripts/test.sh exports; the test fails (not skips) without it,
+// and `fallback` keeps the caller going to that failure.
+std::string TestEnv(const char* name, std::string_view what_starts_it, const char* fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) {
+    ADD_FAILURE() << name << " is not set: run the integration tests through scripts/test.sh"
+                  << what_starts_it;
+    return fallback;
   }
-  return p;
+  return v;
 }
+constexpr std::string_view kStartsPg = ", which starts the PostgreSQL test server";
+}  // namespace
 
-std::string PgSocketDir() {
-  const char* d = std::getenv("TIDEMARK_PG_SOCKET_DIR");
-  if (d == nullptr) {
-    ADD_FAILURE() << "TIDEMARK_PG_SOCKET_DIR is not set: run the integration tests through "
-                     "scripts/test.sh, which starts the PostgreSQL test server";
-    return "/nonexistent";
-  }
-  return d;
-}
+std::string PgPort() { return TestEnv("TIDEMARK_PG_PORT", kStartsPg, "0"); }
 
-std::string TidemarkBin() {
-  const char* b = std::getenv("TIDEMARK_BIN");
-  if (b == nullptr) {
-    ADD_FAILURE() << "TIDEMARK_BIN is not set: run the integration tests through scripts/test.sh";
-    return "/nonexistent/tidemark";
-  }
-  return b;
-}
+std::string PgSocketDir() { return TestEnv("TIDEMARK_PG_SOCKET_DIR", kStartsPg, "/nonexistent"); }
+
+std::string TidemarkBin() { return TestEnv("TIDEMARK_BIN", "", "/nonexistent/tidemark"); }
 
 std::string TempDir(const std::string& name) {
   const char* base = std::getenv("TIDEMARK_TEST_TMP");
@@ -90,7 +83,7 @@ TestDb::TestDb(std::string name) : name_(std::move(name)) {
 TestDb::~TestDb() = default;
 
 std::string TestDb::dsn() const {
-  return fmt::format("host=127.0.0.1 port={} user=postgres dbname={}", PgPort(), name_);
+  return fmt::format("host={} port={} user=postgres dbname={}", host_, PgPort(), name_);
 }
 
 void TestDb::Exec(const std::string& sql) {

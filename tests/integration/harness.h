@@ -33,7 +33,10 @@ class TestDb {
   explicit TestDb(std::string name);
   ~TestDb();
   const std::string& name() const { return name_; }
+  // libpq keywords for this database, over loopback TCP unless ConnectThroughUnixSocket.
   std::string dsn() const;
+  // dsn() (and so configs written from it) names the server's Unix-domain socket.
+  void ConnectThroughUnixSocket() { host_ = PgSocketDir(); }
   // Runs SQL; the test fails on error.
   void Exec(const std::string& sql);
   // Rows as text ("" for NULL).
@@ -44,6 +47,7 @@ class TestDb {
 
  private:
   std::string name_;
+  std::string host_ = "127.0.0.1";
   std::unique_ptr<PgConn> conn_;
 };
 

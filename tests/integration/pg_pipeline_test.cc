@@ -309,18 +309,11 @@ void BacklogIsReadInLargeChunks(bool unix_socket) {
   // backlog (below the low-water mark) must still arrive.
   constexpr int kTxns = 3000;
   TestDb db(unix_socket ? "it_backlog_unix" : "it_backlog");
+  if (unix_socket) db.ConnectThroughUnixSocket();
   db.Exec("CREATE TABLE ticks (id int PRIMARY KEY, note text)");
   std::string dir = TempDir("backlog");
   std::string out = dir + "/events.jsonl";
   std::string config = WriteConfig(dir, db, {"public.ticks"}, out);
-  if (unix_socket) {
-    std::ifstream in(config);
-    std::string yaml((std::istreambuf_iterator<char>(in)), {});
-    const size_t at = yaml.find("host=127.0.0.1");
-    ASSERT_NE(at, std::string::npos) << yaml;
-    yaml.replace(at, 14, "host=" + PgSocketDir());
-    std::ofstream(config) << yaml;
-  }
   {
     Tidemark tm({"run", "-c", config});
     ASSERT_TRUE(Eventually([&] { return SlotExists(db); }, 30));
