@@ -122,6 +122,9 @@ sink_offset() {  # $1 = sink name → its checkpoint's journal offset (empty if 
 sink_commit() {  # $1 = sink name → the commit LSN of its checkpoint
   "$TM" checkpoints -c "$WORK/bench.yaml" 2>/dev/null | sed -n "s/^$1: .* commit \([0-9A-F]*\/[0-9A-F]*\) .*/\1/p"
 }
+cpu_seconds() {  # $1 = pid → its CPU seconds so far (user + system, with waited-for children)
+  awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz}' "/proc/$1/stat"
+}
 run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = condition; prints seconds
   local t0 t1 cp=$WORK/data/checkpoints/$2.pb stamp=$WORK/checked
   t0=$(date +%s.%N)
@@ -140,6 +143,7 @@ run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = 
     sleep 0.05  # polling the checkpoint for the benchmark clock
   done
   t1=$(date +%s.%N)
+  echo "$(cpu_seconds "$TM_PID")" >"$WORK/cpu.$2"
   kill -TERM "$TM_PID"; wait "$TM_PID" || true; TM_PID=""
   echo "$t1 - $t0" | bc
 }
@@ -172,7 +176,9 @@ psql_ -c "SELECT pg_replication_slot_advance('tidemark_bench', pg_current_wal_ls
 log "slot before run 2: $(psql_ -c "SELECT 'restart ' || restart_lsn || ', confirmed ' || confirmed_flush_lsn FROM pg_replication_slots")"
 log "run 2: a new Kafka sink publishes the journal backlog (offsets 0..$END_OFFSET)"
 replay_done() { local o; o=$(sink_offset replay); [[ -n $o && $o -ge $END_OFFSET ]]; }
+M0=$(cpu_seconds "$MOCK_PID")
 T_SINK=$(run_until "the backlog run" replay replay_done)
+M1=$(cpu_seconds "$MOCK_PID")
 
 # The reference publishes real message contents (lz4 compresses them as it does tidemark's):
 # 2000 of tidemark's published values, cycled, with keys of the same shape and size.
@@ -199,9 +205,13 @@ for i in range(n):
 PY
 log "kcat -P reference: $EVENTS messages"
 k0=$(date +%s.%N)
-kcat -P -b "$BROKERS" -t "$REF" -K $'\t' "${HEADER_ARGS[@]}" -z lz4 -X enable.idempotence=true -X acks=all \
-  -X linger.ms=10 -X partitioner=murmur2_random -l "$WORK/ref.txt"
+M2=$(cpu_seconds "$MOCK_PID")
+# In a shell of its own, whose CPU figure then includes the waited-for kcat's.
+KCAT_CPU=$(bash -c 'kcat -P "$@" && awk -v hz="$(getconf CLK_TCK)" '"'"'{sub(/.*\) /, ""); printf "%.2f", ($14 + $15) / hz}'"'"' /proc/$$/stat' \
+  kcat -b "$BROKERS" -t "$REF" -K $'\t' "${HEADER_ARGS[@]}" -z lz4 -X enable.idempotence=true -X acks=all \
+  -X linger.ms=10 -X partitioner=murmur2_random -l "$WORK/ref.txt")
 k1=$(date +%s.%N)
+M3=$(cpu_seconds "$MOCK_PID")
 
 awk -v n="$EVENTS" -v kl="$KEYLEN" -v vl="$VALLEN" -v te="$T_E2E" -v ts="$T_SINK" -v k="$(echo "$k1 - $k0" | bc)" 'BEGIN {
   mb = n * (kl + vl) / 1e6
@@ -210,3 +220,6 @@ awk -v n="$EVENTS" -v kl="$KEYLEN" -v vl="$VALLEN" -v te="$T_E2E" -v ts="$T_SINK
   printf "| %-40s | %10d | %8.2f | %12.0f | %8.1f | %7.0f%% |\n", "tidemark journal backlog → Kafka", n, ts, n / ts, mb / ts, 100 * k / ts
   printf "| %-40s | %10d | %8.2f | %12.0f | %8.1f | %8s |\n", "kcat -P (same count, sizes, contents)", n, k, n / k, mb / k, ""
 }'
+# CPU seconds (user + system) of the producer and of the mock cluster during the same run: on 2
+# cores both share the machine, so the producer's CPU per message is what bounds its rate.
+log "CPU s: tidemark journal backlog → Kafka $(cat "$WORK/cpu.replay" 2>/dev/null || echo '?') (mock cluster $(echo "$M1 - $M0" | bc)), kcat -P $KCAT_CPU (mock cluster $(echo "$M3 - $M2" | bc))"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "apply/kafka/kafka_admin.h"
@@ -14,6 +15,9 @@ namespace tidemark::kafka {
 namespace {
 
 constexpr int kPollMs = 100;
+// Write serves the delivery reports that have arrived every this many messages, so
+// librdkafka's copies are freed while still in this thread's caches.
+constexpr uint64_t kServeEvery = 1024;
 
 // Printable form of a key for error messages (JSON keys are text already).
 std::string ShowKey(const void* key, size_t len) {
@@ -91,7 +95,7 @@ KafkaSink::~KafkaSink() { StopProducer(); }
 
 absl::Status KafkaSink::StartProducer() {
   TM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, NewProducerConf(options_.brokers, options_.properties));
-  // Delivery reports as events on the main queue, served by report_thread_.
+  // Delivery reports as events on the main queue, served by the applier's thread.
   rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR);
   char errstr[512];
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -99,18 +103,12 @@ absl::Status KafkaSink::StartProducer() {
     rd_kafka_conf_destroy(conf);
     return absl::InvalidArgumentError(fmt::format("kafka sink {}: {}", options_.name, errstr));
   }
-  produced_ = 0;
-  {
-    absl::MutexLock l(&mu_);
-    delivered_ = failed_ = 0;
-    first_failure_ = absl::OkStatus();
-    undelivered_.clear();
-  }
+  produced_ = delivered_ = failed_ = 0;
+  first_failure_ = absl::OkStatus();
+  undelivered_.clear();
   dirty_producer_ = false;
   commit_positions_.clear();
   reports_ = rd_kafka_queue_get_main(rk_);
-  stop_reports_ = false;
-  report_thread_ = std::thread([this] { ServeDeliveries(); });
   return absl::OkStatus();
 }
 
@@ -119,9 +117,6 @@ void KafkaSink::StopProducer() {
   // Undelivered messages are after the checkpoint: drop them, the replay resends.
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   AwaitDeliveries(absl::Seconds(1));  // the purged ones come back as failed reports
-  stop_reports_ = true;
-  rd_kafka_queue_yield(reports_);
-  report_thread_.join();
   rd_kafka_queue_destroy(reports_);
   reports_ = nullptr;
   for (auto& [name, rkt] : topic_handles_) rd_kafka_topic_destroy(rkt);
@@ -131,17 +126,17 @@ void KafkaSink::StopProducer() {
   rk_ = nullptr;
 }
 
-void KafkaSink::ServeDeliveries() {
-  pthread_setname_np(pthread_self(), "tm-kafka-dr");  // names the thread in top/perf
-  while (!stop_reports_) {
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(reports_, kPollMs);
-    if (ev == nullptr) continue;
+bool KafkaSink::ServeDeliveries(int timeout_ms) {
+  bool served = false;
+  // Waits only for the first event; then takes what is there.
+  while (rd_kafka_event_t* ev = rd_kafka_queue_poll(reports_, served ? 0 : timeout_ms)) {
+    served = true;
     if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DR) {
-      absl::MutexLock l(&mu_);
       while (const rd_kafka_message_t* msg = rd_kafka_event_message_next(ev)) OnDelivery(msg);
     }
-    rd_kafka_event_destroy(ev);  // frees the messages, outside the lock
+    rd_kafka_event_destroy(ev);  // frees the messages
   }
+  return served;
 }
 
 void KafkaSink::OnDelivery(const rd_kafka_message_t* msg) {
@@ -165,12 +160,13 @@ void KafkaSink::OnDelivery(const rd_kafka_message_t* msg) {
 }
 
 bool KafkaSink::AwaitDeliveries(absl::Duration timeout) {
-  absl::MutexLock l(&mu_);
-  auto all_in = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return delivered_ + failed_ >= produced_;
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&all_in), timeout);
-  return all_in();
+  const absl::Time deadline = absl::Now() + timeout;
+  while (delivered_ + failed_ < produced_) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    ServeDeliveries(static_cast<int>(std::min<int64_t>(kPollMs, absl::ToInt64Milliseconds(left) + 1)));
+  }
+  return true;
 }
 
 absl::Status KafkaSink::Failure() {
@@ -184,7 +180,6 @@ absl::Status KafkaSink::Failure() {
       return absl::FailedPreconditionError(s.message());
     }
   }
-  absl::MutexLock l(&mu_);
   return first_failure_;
 }
 
@@ -193,7 +188,6 @@ absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::LoadCheckpoint() {
     StopProducer();
     TM_RETURN_IF_ERROR(StartProducer());
   } else {  // nothing in flight, but entries without messages may still be counted
-    absl::MutexLock l(&mu_);
     undelivered_.clear();
   }
   commit_positions_.clear();  // the replay from the checkpoint brings them again
@@ -206,13 +200,10 @@ absl::Status KafkaSink::Write(const JournalBatch& batch) {
   size_t first = 0;  // the batch's first entry to apply: those at or below the checkpoint are not
   while (first < batch.entries.size() && !checkpoint_.ShouldApply(batch.first_offset + first)) ++first;
   if (first == batch.entries.size()) return Failure();
-  {
-    absl::MutexLock l(&mu_);
-    if (undelivered_.empty()) pending_first_ = batch.first_offset + first;
-    undelivered_.resize(undelivered_.size() + batch.entries.size() - first, 0);
-  }
+  if (undelivered_.empty()) pending_first_ = batch.first_offset + first;
+  undelivered_.resize(undelivered_.size() + batch.entries.size() - first, 0);
   // Each entry's messages are counted here and added to undelivered_ in one go after
-  // the batch (a report may count one down first).
+  // the batch (reports served meanwhile may count one down first).
   batch_counts_.assign(batch.entries.size() - first, 0);
   absl::Status st;
   size_t written = 0;  // entries of batch_counts_ written whole
@@ -228,13 +219,10 @@ absl::Status KafkaSink::Write(const JournalBatch& batch) {
     ++written;
   }
   current_count_ = nullptr;
-  {
-    absl::MutexLock l(&mu_);
-    const size_t base = undelivered_.size() - batch_counts_.size();
-    for (size_t i = 0; i < written; ++i) undelivered_[base + i] += batch_counts_[i];
-    // After a failed entry nothing is covered: the checkpoint stops before it.
-    undelivered_.resize(base + written);
-  }
+  const size_t base = undelivered_.size() - batch_counts_.size();
+  for (size_t i = 0; i < written; ++i) undelivered_[base + i] += batch_counts_[i];
+  // After a failed entry nothing is covered: the checkpoint stops before it.
+  undelivered_.resize(base + written);
   TM_RETURN_IF_ERROR(st);
   return Failure();
 }
@@ -375,17 +363,13 @@ absl::Status KafkaSink::Produce(rd_kafka_topic_t* rkt, const std::string* key,
                                           rd_kafka_topic_name(rkt),
                                           key ? ShowKey(key->data(), key->size()) : "null"));
     }
-    {  // the local queue is full: wait for deliveries to drain it
-      absl::MutexLock l(&mu_);
-      const uint64_t seen = delivered_ + failed_;
-      auto more = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return delivered_ + failed_ > seen; };
-      mu_.AwaitWithTimeout(absl::Condition(&more), absl::Milliseconds(kPollMs));
-    }
+    ServeDeliveries(kPollMs);  // the local queue is full: deliveries drain it
     TM_RETURN_IF_ERROR(Failure());
   }
   ++produced_;
   ++*current_count_;
   dirty_producer_ = true;
+  if (produced_ % kServeEvery == 0) ServeDeliveries(0);
   return absl::OkStatus();
 }
 
@@ -394,7 +378,6 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
   while (!AwaitDeliveries(absl::Milliseconds(kPollMs))) {
     TM_RETURN_IF_ERROR(Failure());
     if (absl::Now() > deadline) {
-      absl::MutexLock l(&mu_);
       return absl::UnavailableError(fmt::format(
           "kafka sink {}: {} of {} messages still undelivered after {}", options_.name,
           produced_ - delivered_ - failed_, produced_, absl::FormatDuration(options_.flush_timeout)));
@@ -406,6 +389,7 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::Flush() {
 }
 
 absl::StatusOr<std::optional<v1::Checkpoint>> KafkaSink::Progress() {
+  ServeDeliveries(0);
   TM_RETURN_IF_ERROR(Failure());
   const bool in_flight = AdvanceDelivered();
   if (last_saved_.has_value() && in_flight &&
@@ -423,7 +407,6 @@ absl::StatusOr<v1::Checkpoint> KafkaSink::SaveCheckpoint() {
 }
 
 bool KafkaSink::AdvanceDelivered() {
-  absl::MutexLock l(&mu_);
   while (!undelivered_.empty() && undelivered_.front() == 0) {
     const uint64_t offset = pending_first_++;
     undelivered_.pop_front();

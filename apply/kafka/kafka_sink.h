@@ -30,16 +30,17 @@
 // tidemark.offset header (and "tidemark.offset" in the JSON value) lets consumers
 // drop them (keep a message only if its offset is above the last one seen).
 //
-// Thread safety: one applier thread owns the sink (apply/sink.h). Delivery reports
-// arrive as librdkafka events, batches of them, on a thread of the sink's own
-// (tm-kafka-dr), which counts them and frees the messages under mu_: the applier's
-// thread only renders and produces.
+// Thread safety: one applier thread owns the sink (apply/sink.h) and also serves the
+// delivery reports, which arrive as librdkafka events (batches of them) on the
+// producer's main queue: Write every 1,024 messages, Progress, Flush and a full local
+// queue take what has arrived. Freeing librdkafka's message copies on the thread that
+// made them keeps that memory in one core's caches. A thread of its own for the
+// reports (until 2026-12-07) cost 10-12 % more CPU per message (bench/README.md).
 #ifndef TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
 #define TIDEMARK_APPLY_KAFKA_KAFKA_SINK_H_
 
 #include <librdkafka/rdkafka.h>
 
-#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -47,12 +48,10 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "apply/file/checkpoint_tracker.h"
 #include "apply/format/json_envelope.h"
@@ -144,15 +143,16 @@ class KafkaSink : public Sink {
   absl::StatusOr<v1::Checkpoint> SaveCheckpoint();
   // Moves the checkpoint over the entries whose messages are all delivered; true
   // when some are still in flight.
-  bool AdvanceDelivered() ABSL_LOCKS_EXCLUDED(mu_);
+  bool AdvanceDelivered();
   absl::Status EnsureTopic(const std::string& topic);
   // The first failed delivery or the fatal producer error; OK when none.
-  absl::Status Failure() ABSL_LOCKS_EXCLUDED(mu_);
-  // The delivery thread: serves the producer's delivery report events until stopped.
-  void ServeDeliveries();
-  void OnDelivery(const rd_kafka_message_t* msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Waits up to `timeout` for more delivery reports; true when all are in.
-  bool AwaitDeliveries(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Failure();
+  // Serves the delivery report events that have arrived, waiting up to `timeout_ms`
+  // for the first one; true when it served any.
+  bool ServeDeliveries(int timeout_ms);
+  void OnDelivery(const rd_kafka_message_t* msg);
+  // Serves delivery reports for up to `timeout` until all are in; true when they are.
+  bool AwaitDeliveries(absl::Duration timeout);
 
   struct TableInfo {
     std::string topic;
@@ -171,13 +171,10 @@ class KafkaSink : public Sink {
   CheckpointTracker checkpoint_;
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_queue_t* reports_ = nullptr;  // the producer's main queue: delivery reports
-  std::thread report_thread_;            // runs ServeDeliveries while rk_ exists
-  std::atomic<bool> stop_reports_{false};
-  uint64_t produced_ = 0;  // messages handed to librdkafka by this producer
-  absl::Mutex mu_;         // what the delivery thread and the applier share
-  uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;  // successful delivery reports
-  uint64_t failed_ ABSL_GUARDED_BY(mu_) = 0;     // failed delivery reports
-  absl::Status first_failure_ ABSL_GUARDED_BY(mu_);
+  uint64_t produced_ = 0;   // messages handed to librdkafka by this producer
+  uint64_t delivered_ = 0;  // successful delivery reports
+  uint64_t failed_ = 0;     // failed delivery reports
+  absl::Status first_failure_;
   bool dirty_producer_ = false;  // something was produced since the producer started
   SchemaCache schemas_;  // this sink's schema records, else the registry
   std::map<std::string, TableInfo> tables_;  // by TableKey
@@ -189,11 +186,11 @@ class KafkaSink : public Sink {
   std::map<std::string, rd_kafka_topic_t*> topic_handles_;  // of the current producer
   // Entries handed to the producer and not yet behind the checkpoint, from journal
   // offset pending_first_ on: each one's count of undelivered messages. Write adds
-  // each entry's count once the batch is produced; the delivery thread counts down
+  // each entry's count once the batch is produced; the delivery reports count down
   // (so a count may dip below zero in between); the checkpoint moves over the
   // leading zeros. Commit positions wait beside them for the checkpoint.
-  std::deque<int32_t> undelivered_ ABSL_GUARDED_BY(mu_);
-  uint64_t pending_first_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<int32_t> undelivered_;
+  uint64_t pending_first_ = 0;
   std::vector<int32_t> batch_counts_;  // messages of each entry of the batch being written
   int32_t* current_count_ = nullptr;   // the entry being written's, in batch_counts_
   std::deque<std::pair<uint64_t, v1::SourcePosition>> commit_positions_;
