@@ -46,7 +46,8 @@
 # SOCKET (tcp: every connection over loopback TCP; unix: over the servers' Unix-domain sockets),
 # STATUS_INTERVAL_MS (100), SUB_BINARY (0; 1 = the subscription uses binary = true),
 # TIDEMARK_BIN (default: build/cli/tidemark, built with ninja), PERF=1 (perf record of tidemark's
-# process and its target backend, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1), KEEP=1 keeps the work
+# process and its target backend, dwarf call graphs, during its apply, report in the work directory; implies KEEP=1;
+# PERF_EVENT=sched:sched_switch records context switches instead: where each thread waits), KEEP=1 keeps the work
 # directory (server logs, tidemark's log and journal).
 set -euo pipefail
 
@@ -256,7 +257,11 @@ EOF
       [[ -z $backend ]] || break
       sleep 0.1
     done
-    perf record -p "$TM_PID${backend:+,$backend}" --call-graph dwarf,16384 -F 1000 -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
+    # PERF_EVENT=sched:sched_switch records where each thread blocks (off-CPU) instead of samples.
+    # That one records every CPU (-a), so `perf sched timehist` sees every wait end.
+    local what=(-p "$TM_PID${backend:+,$backend}" --call-graph dwarf,16384 -F 1000)
+    [[ -z ${PERF_EVENT:-} ]] || what=(-a -g -e "$PERF_EVENT" -e sched:sched_wakeup)
+    perf record "${what[@]}" -o "$WORK/perf.data" >"$WORK/perf-record.log" 2>&1 &
     PERF_PID=$!
   fi
   wait_marker tm "$TM_PID" bench_tm "echo $TM_PID" \

@@ -125,6 +125,7 @@ absl::Status PgSource::Start(const v1::SourcePosition& from) {
   const bool tcp = stream_->IsTcp();
   fill_buffer_ = tcp && options_.receive_buffer > 0 &&
                  stream_->SetReceiveBuffer(options_.receive_buffer);
+  pacer_ = ReadPacer(options_.catchup_linger);
   resume_end_lsn_ = PgResumeLsn(from);
   durable_end_ = std::max(durable_end_, resume_end_lsn_);
   last_commit_end_ = std::max(last_commit_end_, resume_end_lsn_);
@@ -209,6 +210,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     // Waits even when libpq still holds messages: the socket should stay close to full
     // (its window closed) between chunks, not only once it has been drained.
     TM_RETURN_IF_ERROR(stream_->WaitReadable(std::min(max_wait, options_.catchup_linger)));
+    // Then keeps the window closed a little longer, as long as segments come in small
+    // (read_pacer.h).
+    if (pacer_.hold() > absl::ZeroDuration()) absl::SleepFor(pacer_.hold());
   }
   // The chunk's first message + linger: once the chunk holds entries, it reads until then.
   absl::Time linger_until = absl::InfiniteFuture();
@@ -236,6 +240,9 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     TM_RETURN_IF_ERROR(HandleXLogData(m, &chunk));
   }
   last_chunk_empty_ = chunk.entries.empty();
+  if (fill_buffer) {
+    if (std::optional<TcpReceiveCounters> c = stream_->ReceiveCounters()) pacer_.Observe(*c);
+  }
   return chunk;
 }
 

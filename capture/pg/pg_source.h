@@ -23,6 +23,7 @@
 
 #include "absl/time/time.h"
 #include "capture/pg/decoder.h"
+#include "capture/pg/read_pacer.h"
 #include "capture/pg/replication_stream.h"
 #include "capture/pg/type_catalog.h"
 #include "capture/source.h"
@@ -53,6 +54,9 @@ struct PgSourceOptions {
   //    open it sent one segment per pgoutput message, and over loopback each segment
   //    costs the sender the receiver's whole network path: the walsender then took
   //    1.7-1.9x the CPU it takes for a subscription (bench/README.md, pg_to_pg.sh).
+  //    Since capture reads faster than the walsender writes, a ReadPacer
+  //    (read_pacer.h) also holds a full buffer unread a little longer while the
+  //    segments that arrive are small, up to `catchup_linger`.
   //  - Otherwise (a Unix-domain socket, whose poll ignores low-water marks, or
   //    `receive_buffer` 0): a chunk keeps reading for `catchup_linger` after its first
   //    message, under a low-water mark of `catchup_low_water` bytes.
@@ -95,6 +99,7 @@ class PgSource : public Source {
   SchemaRegistry* schemas_;
   std::unique_ptr<PgConn> sql_;
   std::unique_ptr<ReplicationStream> stream_;
+  ReadPacer pacer_{absl::ZeroDuration()};  // the hold after a full buffer (fill_buffer_)
   bool fill_buffer_ = false;  // catching up waits for a full receive buffer (see options)
   TypeCatalog types_;
   std::unique_ptr<PgDecoder> decoder_;

@@ -151,6 +151,10 @@ bool ReplicationStream::SetReceiveBuffer(int bytes) {
   return setsockopt(PQsocket(conn_->raw()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0;
 }
 
+std::optional<TcpReceiveCounters> ReplicationStream::ReceiveCounters() const {
+  return ReadTcpReceiveCounters(PQsocket(conn_->raw()));
+}
+
 bool ReplicationStream::IsTcp() const {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;

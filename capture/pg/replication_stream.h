@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "capture/pg/tcp_counters.h"
 #include "absl/time/time.h"
 #include "common/libpq.h"
 
@@ -69,6 +71,9 @@ class ReplicationStream {
 
   // True when the connection is TCP (not a Unix-domain socket).
   bool IsTcp() const;
+
+  // The socket's receive counters (tcp_counters.h); nullopt when not TCP.
+  std::optional<TcpReceiveCounters> ReceiveCounters() const;
 
  private:
   std::unique_ptr<PgConn> conn_;
