@@ -201,6 +201,12 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
   // socket, or the chunk keeps reading for the linger after its first message.
   const bool catching_up = !last_chunk_empty_ && CatchingUp(now);
   const bool fill_buffer = catching_up && fill_buffer_;
+  if (fill_buffer && !paced_from_.has_value()) {
+    paced_from_ = stream_->ReceiveCounters();
+    paced_since_ = now;
+  } else if (!catching_up && paced_from_.has_value()) {
+    LogPacedCatchUp(now);
+  }
   stream_->SetReceiveLowWater(!catching_up  ? 1
                               : fill_buffer ? options_.receive_buffer
                                             : options_.catchup_low_water);
@@ -244,6 +250,20 @@ absl::StatusOr<EventChunk> PgSource::Next(absl::Duration max_wait) {
     if (std::optional<TcpReceiveCounters> c = stream_->ReceiveCounters()) pacer_.Observe(*c);
   }
   return chunk;
+}
+
+void PgSource::LogPacedCatchUp(absl::Time now) {
+  const std::optional<TcpReceiveCounters> c = stream_->ReceiveCounters();
+  const TcpReceiveCounters from = *paced_from_;
+  paced_from_.reset();
+  if (!c.has_value() || c->bytes - from.bytes < (1u << 20)) return;  // a blip, not a backlog
+  const uint64_t bytes = c->bytes - from.bytes;
+  const uint32_t segments = static_cast<uint32_t>(c->segments - from.segments);
+  spdlog::info(
+      "caught up over TCP: {:.1f} MB in {} segments (average {} bytes) in {}; read hold now {}",
+      static_cast<double>(bytes) / 1e6, segments, bytes / std::max<uint32_t>(segments, 1),
+      absl::FormatDuration(absl::Trunc(now - paced_since_, absl::Milliseconds(1))),
+      absl::FormatDuration(pacer_.hold()));
 }
 
 bool PgSource::CatchingUp(absl::Time now) const {

@@ -18,6 +18,7 @@
 #define TIDEMARK_CAPTURE_PG_PG_SOURCE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,8 @@ class PgSource : public Source {
   absl::Status HandleXLogData(const StreamMessage& m, EventChunk* chunk);
   absl::Status SendStatus();
   uint64_t FlushLsn() const;
+  // Logs what a paced catch-up received (bytes, segments, the hold it ended with).
+  void LogPacedCatchUp(absl::Time now);
   // True while the newest commit received is older than options_.catchup_lag.
   bool CatchingUp(absl::Time now) const;
 
@@ -100,6 +103,9 @@ class PgSource : public Source {
   std::unique_ptr<PgConn> sql_;
   std::unique_ptr<ReplicationStream> stream_;
   ReadPacer pacer_{absl::ZeroDuration()};  // the hold after a full buffer (fill_buffer_)
+  // Where the current paced catch-up started (counters, time); logged when it ends.
+  std::optional<TcpReceiveCounters> paced_from_;
+  absl::Time paced_since_;
   bool fill_buffer_ = false;  // catching up waits for a full receive buffer (see options)
   TypeCatalog types_;
   std::unique_ptr<PgDecoder> decoder_;
