@@ -126,7 +126,7 @@ void KafkaSink::StopProducer() {
   rk_ = nullptr;
 }
 
-bool KafkaSink::ServeDeliveries(int timeout_ms) {
+void KafkaSink::ServeDeliveries(int timeout_ms) {
   bool served = false;
   // Waits only for the first event; then takes what is there.
   while (rd_kafka_event_t* ev = rd_kafka_queue_poll(reports_, served ? 0 : timeout_ms)) {
@@ -136,7 +136,6 @@ bool KafkaSink::ServeDeliveries(int timeout_ms) {
     }
     rd_kafka_event_destroy(ev);  // frees the messages
   }
-  return served;
 }
 
 void KafkaSink::OnDelivery(const rd_kafka_message_t* msg) {

@@ -148,8 +148,8 @@ class KafkaSink : public Sink {
   // The first failed delivery or the fatal producer error; OK when none.
   absl::Status Failure();
   // Serves the delivery report events that have arrived, waiting up to `timeout_ms`
-  // for the first one; true when it served any.
-  bool ServeDeliveries(int timeout_ms);
+  // for the first one.
+  void ServeDeliveries(int timeout_ms);
   void OnDelivery(const rd_kafka_message_t* msg);
   // Serves delivery reports for up to `timeout` until all are in; true when they are.
   bool AwaitDeliveries(absl::Duration timeout);

@@ -256,12 +256,12 @@ void PgSource::LogPacedCatchUp(absl::Time now) {
   const std::optional<TcpReceiveCounters> c = stream_->ReceiveCounters();
   const TcpReceiveCounters from = *paced_from_;
   paced_from_.reset();
-  if (!c.has_value() || c->bytes - from.bytes < (1u << 20)) return;  // a blip, not a backlog
-  const uint64_t bytes = c->bytes - from.bytes;
-  const uint32_t segments = static_cast<uint32_t>(c->segments - from.segments);
+  if (!c.has_value()) return;
+  const TcpReceiveDelta d = Since(*c, from);
+  if (d.bytes < (1u << 20)) return;  // a blip, not a backlog
   spdlog::info(
       "caught up over TCP: {:.1f} MB in {} segments (average {} bytes) in {}; read hold now {}",
-      static_cast<double>(bytes) / 1e6, segments, bytes / std::max<uint32_t>(segments, 1),
+      static_cast<double>(d.bytes) / 1e6, d.segments, d.average_segment(),
       absl::FormatDuration(absl::Trunc(now - paced_since_, absl::Milliseconds(1))),
       absl::FormatDuration(pacer_.hold()));
 }

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "capture/pg/tcp_counters.h"
 #include "absl/time/time.h"
+#include "capture/pg/tcp_counters.h"
 #include "common/libpq.h"
 
 namespace tidemark::pg {
