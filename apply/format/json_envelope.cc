@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 #include <vector>
 
@@ -11,6 +12,9 @@
 #include "schema/registry.h"
 
 namespace tidemark {
+
+using std::string_view_literals::operator""sv;
+
 namespace {
 
 using json::AppendTrustedString;
@@ -25,7 +29,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 void Key(std::string* out, std::string_view key) {
   out->push_back('"');
   out->append(key);
-  out->append("\":");
+  out->append("\":"sv);
 }
 
 void Number(std::string* out, std::string_view key, uint64_t v) {
@@ -86,9 +90,7 @@ struct SourceFields {
 };
 
 // The parts of the "source" object that are the same for every event of a table
-// (version, connector, name; snapshot, db, schema/collection, table), rendered once
-// per run of events of one table: a sink renders event after event of one table.
-// Per thread (sinks format on their applier thread); keyed by every input.
+// (version, connector, name; snapshot, db, schema/collection, table).
 struct SourceConstants {
   bool valid = false;
   std::string connector, version, name, ctx_db;
@@ -134,39 +136,101 @@ struct SourceConstants {
   }
 };
 
-// The "source" object, Debezium's per-connector block (see the header).
-void AppendSource(std::string* out, const SourceFields& f, const EnvelopeContext& ctx) {
+// What the envelopes of consecutive events repeat, rendered once and reused: a sink
+// renders event after event of one table, and of one transaction. Per thread (sinks
+// format on their applier thread); each part is keyed by every input it renders.
+struct Repeats {
+  SourceConstants table;
+  // Of the transaction (commit time and id) of the event rendered last, with `table`:
+  bool txn_valid = false;
+  int64_t commit_time = 0;
+  std::string transaction_id;
+  std::string source_to_txid;  // "source":{ .. "txId":..,
+  std::string times;           // "ts_ms":..,"ts_us":.., of the envelope itself
+  // Each column's key, `,"name":`, for the column names rendered last.
+  std::vector<std::string> column_names;
+  std::vector<std::string> column_keys;
+
+  void RenderTransaction(const SourceFields& f) {
+    txn_valid = true;
+    commit_time = f.commit_time_micros;
+    transaction_id.assign(f.transaction_id);
+    source_to_txid = table.head;
+    if (f.commit_time_micros != 0) {
+      SignedNumber(&source_to_txid, "ts_ms", FloorDiv(f.commit_time_micros, 1000));
+      SignedNumber(&source_to_txid, "ts_us", f.commit_time_micros);
+    } else {
+      source_to_txid.append("\"ts_ms\":null,"sv);
+    }
+    source_to_txid.append(table.tail);
+    Key(&source_to_txid, "txId");
+    if (f.transaction_id.empty()) {
+      source_to_txid.append("null,"sv);
+    } else if (AllDigits(f.transaction_id)) {
+      source_to_txid.append(f.transaction_id);
+      source_to_txid.push_back(',');
+    } else {
+      AppendTrustedString(&source_to_txid, f.transaction_id);
+      source_to_txid.push_back(',');
+    }
+    times.clear();
+    SignedNumber(&times, "ts_ms", FloorDiv(f.commit_time_micros, 1000));
+    SignedNumber(&times, "ts_us", f.commit_time_micros);
+  }
+
+  // The keys of `schema`'s columns; an error names the column whose name is not
+  // valid UTF-8.
+  absl::StatusOr<const std::vector<std::string>*> ColumnKeys(const v1::TableSchema& schema) {
+    const auto& columns = schema.columns();
+    if (std::equal(columns.begin(), columns.end(), column_names.begin(), column_names.end(),
+                   [](const v1::Column& c, const std::string& name) { return c.name() == name; })) {
+      return &column_keys;
+    }
+    column_names.clear();
+    column_keys.resize(static_cast<size_t>(columns.size()));
+    for (int i = 0; i < columns.size(); ++i) {
+      std::string& key = column_keys[static_cast<size_t>(i)];
+      key.assign(",");
+      absl::Status st = json::AppendString(&key, columns[i].name());
+      if (!st.ok()) return Annotate(st, fmt::format("column '{}': ", columns[i].name()));
+      key.push_back(':');
+    }
+    for (const v1::Column& c : columns) column_names.push_back(c.name());
+    return &column_keys;
+  }
+};
+
+Repeats& ThreadRepeats() {
+  thread_local Repeats repeats;
+  return repeats;
+}
+
+// The "source" object, Debezium's per-connector block (see the header), and the
+// envelope's own "ts_ms"/"ts_us" pair for the same commit time.
+std::string_view AppendSource(std::string* out, const SourceFields& f, const EnvelopeContext& ctx) {
   const std::string_view connector = ConnectorOf(*f.position, ctx);
-  thread_local SourceConstants constants;
-  if (!constants.Matches(connector, f, ctx)) constants.Render(connector, f, ctx);
-  out->append(constants.head);
-  if (f.commit_time_micros != 0) {
-    SignedNumber(out, "ts_ms", FloorDiv(f.commit_time_micros, 1000));
-    SignedNumber(out, "ts_us", f.commit_time_micros);
-  } else {
-    out->append("\"ts_ms\":null,");
+  Repeats& r = ThreadRepeats();
+  if (!r.table.Matches(connector, f, ctx)) {
+    r.table.Render(connector, f, ctx);
+    r.txn_valid = false;
   }
-  out->append(constants.tail);
-  Key(out, "txId");
-  if (f.transaction_id.empty()) {
-    out->append("null,");
-  } else if (AllDigits(f.transaction_id)) {
-    out->append(f.transaction_id);
-    out->push_back(',');
-  } else {
-    AppendTrustedString(out, f.transaction_id);
-    out->push_back(',');
+  if (!r.txn_valid || r.commit_time != f.commit_time_micros || r.transaction_id != f.transaction_id) {
+    r.RenderTransaction(f);
   }
+  out->append(r.source_to_txid);
   const v1::SourcePosition& pos = *f.position;
   if (pos.has_pg()) {
-    Number(out, "lsn", pos.pg().lsn());
-    out->append("\"xmin\":null,");
-  } else if (pos.has_mysql()) {
+    out->append("\"lsn\":"sv);
+    json::AppendUint(out, pos.pg().lsn());
+    out->append(",\"xmin\":null},"sv);
+    return r.times;
+  }
+  if (pos.has_mysql()) {
     Str(out, "file", pos.mysql().file());
     Number(out, "pos", pos.mysql().pos());
     Key(out, "gtid");
     if (f.transaction_id.empty()) {
-      out->append("null,");
+      out->append("null,"sv);
     } else {
       AppendTrustedString(out, f.transaction_id);
       out->push_back(',');
@@ -177,6 +241,7 @@ void AppendSource(std::string* out, const SourceFields& f, const EnvelopeContext
   }
   out->back() = '}';  // replaces the last ','
   out->push_back(',');
+  return r.times;
 }
 
 bool IsKeyColumn(const v1::TableSchema& schema, int i) {
@@ -188,14 +253,14 @@ bool IsKeyColumn(const v1::TableSchema& schema, int i) {
   return false;
 }
 
-// Appends `row` as an object, or null when absent. Unchanged columns are left out
-// and their indexes recorded in `unchanged` (bitmap by column index, sized on the
-// first unchanged column: empty when there is none).
+// Appends `"which":` and `row` as an object, or null when absent. Unchanged columns
+// are left out and their indexes recorded in `unchanged` (bitmap by column index,
+// sized on the first unchanged column: empty when there is none).
 absl::Status AppendRow(std::string* out, std::string_view which, bool present, const v1::Row& row,
                        const v1::TableSchema& schema, std::vector<bool>* unchanged) {
   Key(out, which);
   if (!present) {
-    out->append("null,");
+    out->append("null,"sv);
     return absl::OkStatus();
   }
   if (row.values_size() != schema.columns_size()) {
@@ -203,6 +268,8 @@ absl::Status AppendRow(std::string* out, std::string_view which, bool present, c
         fmt::format("{} image has {} values but schema version {} has {} columns", which,
                     row.values_size(), schema.version(), schema.columns_size()));
   }
+  absl::StatusOr<const std::vector<std::string>*> keys = ThreadRepeats().ColumnKeys(schema);
+  if (!keys.ok()) return Annotate(keys.status(), fmt::format("{} ", which));
   out->push_back('{');
   bool first = true;
   for (int i = 0; i < row.values_size(); ++i) {
@@ -213,17 +280,13 @@ absl::Status AppendRow(std::string* out, std::string_view which, bool present, c
       (*unchanged)[static_cast<size_t>(i)] = true;
       continue;
     }
-    if (!first) out->push_back(',');
+    const std::string& key = (**keys)[static_cast<size_t>(i)];
+    out->append(key, first ? 1 : 0);  // `,"name":`, without the comma for the first
     first = false;
-    const std::string& name = schema.columns(i).name();
-    absl::Status s = json::AppendString(out, name);
-    if (s.ok()) {
-      out->push_back(':');
-      s = json::AppendValue(out, v);
-    }
-    if (!s.ok()) return Annotate(s, fmt::format("{} column '{}': ", which, name));
+    absl::Status s = json::AppendValue(out, v);
+    if (!s.ok()) return Annotate(s, fmt::format("{} column '{}': ", which, schema.columns(i).name()));
   }
-  out->append("},");
+  out->append("},"sv);
   return absl::OkStatus();
 }
 
@@ -249,19 +312,21 @@ absl::Status AppendEnvelopeImpl(std::string* out, const v1::ChangeEvent& ev,
     any = true;
     TM_RETURN_IF_ERROR(json::AppendString(out, schema.columns(static_cast<int>(i)).name()));
   }
-  if (any) out->append("],");
-  AppendSource(out,
-               {&ev.position(), &ev.table(), ev.transaction_id(), ev.commit_time_micros(),
-                ev.op() == v1::OP_READ},
-               ctx);
-  Str(out, "op", op);
-  SignedNumber(out, "ts_ms", FloorDiv(ev.commit_time_micros(), 1000));
-  SignedNumber(out, "ts_us", ev.commit_time_micros());
-  out->append("\"tidemark\":{\"offset\":");
+  if (any) out->append("],"sv);
+  const std::string_view times =
+      AppendSource(out,
+                   {&ev.position(), &ev.table(), ev.transaction_id(), ev.commit_time_micros(),
+                    ev.op() == v1::OP_READ},
+                   ctx);
+  out->append("\"op\":\""sv);
+  out->append(op);
+  out->append("\","sv);
+  out->append(times);
+  out->append("\"tidemark\":{\"offset\":"sv);
   json::AppendUint(out, journal_offset);
-  out->append(",\"seq\":");
+  out->append(",\"seq\":"sv);
   json::AppendUint(out, ev.sequence());
-  out->append("}}");
+  out->append("}}"sv);
   return absl::OkStatus();
 }
 
@@ -308,21 +373,21 @@ absl::Status AppendMessageJson(std::string* out, const v1::LogicalMessage& msg,
                                int64_t commit_time_micros, uint64_t journal_offset,
                                const EnvelopeContext& ctx) {
   const size_t mark = out->size();
-  out->append("{\"op\":\"m\",");
+  out->append("{\"op\":\"m\","sv);
   if (commit_time_micros != 0) {
     SignedNumber(out, "ts_ms", FloorDiv(commit_time_micros, 1000));
   } else {
-    out->append("\"ts_ms\":null,");
+    out->append("\"ts_ms\":null,"sv);
   }
   AppendSource(out, {&msg.position(), nullptr, "", commit_time_micros, false}, ctx);
-  out->append("\"message\":{");
+  out->append("\"message\":{"sv);
   Key(out, "prefix");
   absl::Status s = json::AppendString(out, msg.prefix());
   if (!s.ok()) {
     out->resize(mark);
     return Annotate(s, fmt::format("journal offset {} message prefix: ", journal_offset));
   }
-  out->append(",\"content\":\"");
+  out->append(",\"content\":\""sv);
   json::AppendBase64(out, msg.content());
   fmt::format_to(std::back_inserter(*out),
                  "\",\"transactional\":{}}},\"tidemark\":{{\"offset\":{}}}}}",
