@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "apply/catch_up_log.h"
 #include "common/backoff.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -87,6 +88,7 @@ absl::Status Applier::RunOnce() {
     applied_end_ = reader->position();
     return absl::OkStatus();
   };
+  CatchUpLog catch_up(options_.name);
   while (!stop_) {
     absl::Duration wait = options_.batch_wait;
     if (unrecorded > 0) {
@@ -96,6 +98,11 @@ absl::Status Applier::RunOnce() {
     }
     TM_ASSIGN_OR_RETURN(JournalBatch batch, reader->Next(options_.batch_events, wait));
     if (!batch.entries.empty()) {
+      if (std::optional<std::string> line = catch_up.Applying(
+              batch.first_offset, batch.first_offset + batch.entries.size(),
+              [&] { return journal_->visible_offset(); })) {
+        spdlog::info("{}", *line);
+      }
       TM_RETURN_IF_ERROR(sink_->Write(batch));
       if (unrecorded == 0) dirty_since = absl::Now();
       unrecorded += batch.entries.size();
@@ -108,6 +115,9 @@ absl::Status Applier::RunOnce() {
     } else if (unrecorded > 0 && (unrecorded >= options_.batch_events ||
                                   absl::Now() - dirty_since >= options_.batch_wait)) {
       TM_RETURN_IF_ERROR(record(/*barrier=*/false));
+    }
+    if (batch.entries.empty() && settled()) {  // nothing more to read, all of it checkpointed
+      if (std::optional<std::string> line = catch_up.Settled(applied_end_)) spdlog::info("{}", *line);
     }
   }
   if (!settled()) TM_RETURN_IF_ERROR(record(/*barrier=*/true));

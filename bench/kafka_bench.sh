@@ -15,7 +15,10 @@
 #      marker row whose commit LSN is the target;
 #   3. tidemark run (PG source → Kafka sink, json, defaults: idempotent, acks=all, lz4,
 #      murmur2_random), timed from start until the sink's checkpoint (which moves only after
-#      every message has a successful delivery report) reaches the marker's commit;
+#      every message has a successful delivery report) reaches the marker's commit; then
+#      the same pipeline with a new Kafka sink `replay` publishes the journal backlog (the
+#      sink's own rate, without capture), timed from start until its "caught up" log line
+#      (written when its checkpoint covers the whole journal; the line's own timestamp);
 #   4. reads back 2000 of the published messages with kcat to get the average key and value
 #      size, writes ROWS lines of exactly that key and value size, and times
 #      `kcat -P -K TAB` with the same producer settings and tidemark's three headers (-H, the
@@ -54,6 +57,7 @@ cleanup() {
   local rc=$?
   [[ -n $TM_PID ]] && kill -TERM "$TM_PID" 2>/dev/null && wait "$TM_PID" 2>/dev/null || true
   [[ -n $MOCK_PID ]] && kill -TERM "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null || true
+  pkill -f "tail -n 0 -F $WORK/tidemark.log" 2>/dev/null || true
   "$ROOT/tests/servers/pg-down.sh" "$WORK/pg" >/dev/null 2>&1 || true
   if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
   exit "$rc"
@@ -126,7 +130,7 @@ cpu_seconds() {  # $1 = pid → its CPU seconds so far (user + system, with wait
   awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz}' "/proc/$1/stat"
 }
 run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = condition; prints seconds
-  local t0 t1 cp=$WORK/data/checkpoints/$2.pb stamp=$WORK/checked
+  local t0 t1
   t0=$(date +%s.%N)
   if [[ -n ${PERF_DATA:-} && $1 == "the backlog run" ]]; then  # profile the sink-only run
     perf record -F 999 -g -o "$PERF_DATA" -- "$TM" run -c "$WORK/bench.yaml" >>"$WORK/tidemark.log" 2>&1 &
@@ -134,20 +138,26 @@ run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = 
     "$TM" run -c "$WORK/bench.yaml" >>"$WORK/tidemark.log" 2>&1 &
   fi
   TM_PID=$!
-  rm -f "$stamp"
-  # The condition (a `tidemark checkpoints` process, ~20 ms of CPU) runs only when the sink's
-  # checkpoint file changed since the last check ([[ -nt ]] is a shell builtin), so polling
-  # takes next to nothing from the 2 cores being measured.
-  until [[ -e $cp && ( ! -e $stamp || $cp -nt $stamp ) ]] && touch "$stamp" && "${@:3}"; do
+  rm -f "$WORK/checked" "$WORK/log-checked"
+  DONE_AT=""
+  until "${@:3}"; do
     kill -0 "$TM_PID" 2>/dev/null || { tail -20 "$WORK/tidemark.log" >&2; die "tidemark exited during $1"; }
-    sleep 0.05  # polling the checkpoint for the benchmark clock
+    sleep 0.05  # polling for the end; the clock stops at DONE_AT when the condition sets it
   done
-  t1=$(date +%s.%N)
+  t1=${DONE_AT:-$(date +%s.%N)}
   echo "$(cpu_seconds "$TM_PID")" >"$WORK/cpu.$2"
   kill -TERM "$TM_PID"; wait "$TM_PID" || true; TM_PID=""
   echo "$t1 - $t0" | bc
 }
+# True when sink $1's checkpoint file changed since the last look. The condition (a
+# `tidemark checkpoints` process, ~20 ms of CPU) runs only then ([[ -nt ]] is a shell
+# builtin), so polling takes next to nothing from the 2 cores being measured.
+checkpoint_changed() {
+  local cp=$WORK/data/checkpoints/$1.pb stamp=$WORK/checked
+  [[ -e $cp && ( ! -e $stamp || $cp -nt $stamp ) ]] && touch "$stamp"
+}
 kafka_past_target() {
+  checkpoint_changed kafka || return 1
   local c; c=$(sink_commit kafka)
   [[ -n $c ]] && [[ $(psql_ -c "SELECT '$c'::pg_lsn > '$TARGET'::pg_lsn") == t ]]
 }
@@ -175,10 +185,26 @@ psql_ -c "CHECKPOINT" >/dev/null
 psql_ -c "SELECT pg_replication_slot_advance('tidemark_bench', pg_current_wal_lsn())" >/dev/null
 log "slot before run 2: $(psql_ -c "SELECT 'restart ' || restart_lsn || ', confirmed ' || confirmed_flush_lsn FROM pg_replication_slots")"
 log "run 2: a new Kafka sink publishes the journal backlog (offsets 0..$END_OFFSET)"
-replay_done() { local o; o=$(sink_offset replay); [[ -n $o && $o -ge $END_OFFSET ]]; }
+# The sink logs "sink replay: caught up: journal offsets 0..N applied and checkpointed in ..."
+# when its checkpoint covers the whole journal: the clock stops at that line's timestamp,
+# not when this loop next looks (a `tidemark checkpoints` process per look would also take
+# CPU from the run). The checkpoint itself is checked once afterwards.
+replay_done() {
+  [[ -s $WORK/caught-up ]] || return 1  # written by the watcher below
+  local line; line=$(<"$WORK/caught-up")
+  local last=${line#*offsets 0..}; last=${last%% *}
+  [[ $last -ge $END_OFFSET ]] || die "the replay sink caught up at offset $last, not $END_OFFSET: $line"
+  DONE_AT=$(date -d "${line:0:23}" +%s.%N)
+}
+# The watcher: tail -F follows the log through inotify, no polling.
+tail -n 0 -F "$WORK/tidemark.log" 2>/dev/null |
+  grep --line-buffered -m1 "sink replay: caught up: journal offsets 0\.\." >"$WORK/caught-up" &
 M0=$(cpu_seconds "$MOCK_PID")
 T_SINK=$(run_until "the backlog run" replay replay_done)
 M1=$(cpu_seconds "$MOCK_PID")
+pkill -f "tail -n 0 -F $WORK/tidemark.log" 2>/dev/null || true
+REPLAYED=$(sink_offset replay)
+[[ -n $REPLAYED && $REPLAYED -ge $END_OFFSET ]] || die "the replay sink's checkpoint is at '$REPLAYED', not $END_OFFSET"
 
 # The reference publishes real message contents (lz4 compresses them as it does tidemark's):
 # 2000 of tidemark's published values, cycled, with keys of the same shape and size.
