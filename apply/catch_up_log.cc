@@ -41,8 +41,10 @@ std::optional<std::string> CatchUpLog::Settled(uint64_t applied_end) {
   if (!active_) return std::nullopt;
   active_ = false;
   const uint64_t done = applied_end > from_ ? applied_end - from_ : 0;
-  if (done < kReportEntries && !reported_) return std::nullopt;
   const absl::Duration took = now_() - start_;
+  if (!reported_ && done < kReportAlways && (done < kReportEntries || took < kReportAfter)) {
+    return std::nullopt;
+  }
   return fmt::format("sink {}: caught up: journal offsets {}..{} applied and checkpointed in {} "
                      "({} entries/s)",
                      sink_, from_, applied_end - 1,

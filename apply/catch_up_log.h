@@ -2,8 +2,10 @@
 // through one, a progress line every 10 s (where it is, how far the journal's end is,
 // the rate so far); when its checkpoint covers everything the journal holds, one
 // "caught up" line with the entries applied, the time and the rate. A sink that keeps
-// up with live traffic stays quiet: a catch-up of fewer than 10,000 entries that
-// printed no progress line is not reported.
+// up with live traffic stays quiet: a catch-up that printed no progress line is
+// reported when it applied at least 100,000 entries, or at least 10,000 over at least
+// 1 s (a transaction of tens of thousands of rows that became visible at once and was
+// applied in milliseconds is not a backlog).
 #ifndef TIDEMARK_APPLY_CATCH_UP_LOG_H_
 #define TIDEMARK_APPLY_CATCH_UP_LOG_H_
 
@@ -21,6 +23,8 @@ namespace tidemark {
 class CatchUpLog {
  public:
   static constexpr uint64_t kReportEntries = 10000;
+  static constexpr uint64_t kReportAlways = 100000;
+  static constexpr absl::Duration kReportAfter = absl::Seconds(1);
   static constexpr absl::Duration kProgressEvery = absl::Seconds(10);
 
   explicit CatchUpLog(std::string sink, std::function<absl::Time()> now = absl::Now)

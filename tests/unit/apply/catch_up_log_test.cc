@@ -69,12 +69,30 @@ TEST(CatchUpLog, EachBacklogIsTimedFromItsOwnStart) {
   ASSERT_TRUE(log.Settled(20000).has_value());
   clock.t += absl::Hours(1);  // idle
   log.Applying(20000, 50000, End);
-  clock.t += absl::Milliseconds(500);
+  clock.t += absl::Milliseconds(1500);
   std::optional<std::string> line = log.Settled(50000);
   ASSERT_TRUE(line.has_value());
   EXPECT_EQ(*line,
-            "sink k: caught up: journal offsets 20000..49999 applied and checkpointed in 500ms "
-            "(60000 entries/s)");
+            "sink k: caught up: journal offsets 20000..49999 applied and checkpointed in 1.5s "
+            "(20000 entries/s)");
+}
+
+TEST(CatchUpLog, ABigTransactionAppliedAtOnceIsNotABacklog) {
+  FakeClock clock;
+  CatchUpLog log("capture", clock.fn());
+  log.Applying(0, 30003, End);  // one 30,000-row transaction became visible
+  clock.t += absl::Milliseconds(15);
+  EXPECT_EQ(log.Settled(30003), std::nullopt);
+  log.Applying(30003, 30010, End);  // and a slow sink's few entries over a second
+  clock.t += absl::Seconds(2);
+  EXPECT_EQ(log.Settled(30010), std::nullopt);
+  log.Applying(30010, 230010, End);  // 200,000 entries are worth a line however fast
+  clock.t += absl::Milliseconds(400);
+  std::optional<std::string> line = log.Settled(230010);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(*line,
+            "sink capture: caught up: journal offsets 30010..230009 applied and checkpointed in "
+            "400ms (500000 entries/s)");
 }
 
 }  // namespace
