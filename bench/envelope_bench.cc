@@ -38,8 +38,9 @@ v1::ChangeEvent BulkInsert(const v1::TableSchema& schema, int64_t id) {
   ev.set_commit_time_micros(1796665267828893);
   ev.set_sequence(static_cast<uint32_t>(id));
   ev.mutable_after()->add_values()->set_int_value(id);
-  ev.mutable_after()->add_values()->set_text_value(std::string(
-      "8ba346d6fe27f78bc687116b734cc81e8ba346d6fe27f78bc687116b734cc81e8ba346d6fe27f78bc687116b734cc81e8ba3"));
+  ev.mutable_after()->add_values()->set_text_value(
+      "8ba346d6fe27f78bc687116b734cc81e8ba346d6fe27f78bc687116b734cc81e"
+      "8ba346d6fe27f78bc687116b734cc81e8ba3");  // 100 bytes, as the backlog's payload
   return ev;
 }
 

@@ -214,7 +214,8 @@ std::string_view AppendSource(std::string* out, const SourceFields& f, const Env
     r.table.Render(connector, f, ctx);
     r.txn_valid = false;
   }
-  if (!r.txn_valid || r.commit_time != f.commit_time_micros || r.transaction_id != f.transaction_id) {
+  if (!r.txn_valid || r.commit_time != f.commit_time_micros ||
+      r.transaction_id != f.transaction_id) {
     r.RenderTransaction(f);
   }
   out->append(r.source_to_txid);
@@ -284,7 +285,9 @@ absl::Status AppendRow(std::string* out, std::string_view which, bool present, c
     out->append(key, first ? 1 : 0);  // `,"name":`, without the comma for the first
     first = false;
     absl::Status s = json::AppendValue(out, v);
-    if (!s.ok()) return Annotate(s, fmt::format("{} column '{}': ", which, schema.columns(i).name()));
+    if (!s.ok()) {
+      return Annotate(s, fmt::format("{} column '{}': ", which, schema.columns(i).name()));
+    }
   }
   out->append("},"sv);
   return absl::OkStatus();
