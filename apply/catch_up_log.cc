@@ -20,14 +20,12 @@ std::optional<std::string> CatchUpLog::Applying(uint64_t first, uint64_t end,
   const absl::Time now = now_();
   if (!active_) {
     active_ = true;
-    reported_ = false;
     from_ = first;
     start_ = last_line_ = now;
     return std::nullopt;
   }
   if (now - last_line_ < kProgressEvery) return std::nullopt;
   last_line_ = now;
-  reported_ = true;
   const uint64_t done = end - from_;
   const uint64_t journal_end = visible();
   return fmt::format("sink {}: catching up: at journal offset {}, {} entries behind; {} entries "
@@ -42,7 +40,8 @@ std::optional<std::string> CatchUpLog::Settled(uint64_t applied_end) {
   active_ = false;
   const uint64_t done = applied_end > from_ ? applied_end - from_ : 0;
   const absl::Duration took = now_() - start_;
-  if (!reported_ && done < kReportAlways && (done < kReportEntries || took < kReportAfter)) {
+  const bool reported = last_line_ != start_;  // a progress line was printed
+  if (!reported && done < kReportAlways && (done < kReportEntries || took < kReportAfter)) {
     return std::nullopt;
   }
   return fmt::format("sink {}: caught up: journal offsets {}..{} applied and checkpointed in {} "

@@ -44,8 +44,7 @@ class CatchUpLog {
   bool active_ = false;   // between the first entry of a backlog and Settled
   uint64_t from_ = 0;     // the backlog's first offset
   absl::Time start_;      // when its first entries were given to the sink
-  absl::Time last_line_;  // of the last progress line (or start_)
-  bool reported_ = false; // a progress line was printed for this backlog
+  absl::Time last_line_;  // of the last progress line (start_ while there is none)
 };
 
 }  // namespace tidemark

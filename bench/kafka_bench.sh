@@ -129,7 +129,7 @@ sink_commit() {  # $1 = sink name → the commit LSN of its checkpoint
 cpu_seconds() {  # $1 = pid → its CPU seconds so far (user + system, with waited-for children)
   awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz}' "/proc/$1/stat"
 }
-run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = condition; prints seconds
+run_until() {  # $1 = description, $2 = sink (names its CPU file), $3... = end condition; prints seconds
   local t0 t1
   t0=$(date +%s.%N)
   if [[ -n ${PERF_DATA:-} && $1 == "the backlog run" ]]; then  # profile the sink-only run
@@ -138,7 +138,7 @@ run_until() {  # $1 = description, $2 = sink whose checkpoint to watch, $3... = 
     "$TM" run -c "$WORK/bench.yaml" >>"$WORK/tidemark.log" 2>&1 &
   fi
   TM_PID=$!
-  rm -f "$WORK/checked" "$WORK/log-checked"
+  rm -f "$WORK/checked"
   DONE_AT=""
   until "${@:3}"; do
     kill -0 "$TM_PID" 2>/dev/null || { tail -20 "$WORK/tidemark.log" >&2; die "tidemark exited during $1"; }

@@ -205,14 +205,13 @@ absl::StatusOr<SegmentScan> SegmentFile::Scan(bool verify) const {
 
   if (scan.bad && verify) {
     // Is there a good record after the bad one? Then this is not a torn tail.
-    std::string_view rest = all;
     const char magic[4] = {'T', 'M', 'J', 'R'};
     for (uint64_t q = pos + 1; q + jf::kHeaderSize <= scan.file_size; ++q) {
-      const void* hit = std::memchr(rest.data() + q, magic[0], scan.file_size - q);
+      const void* hit = std::memchr(all.data() + q, magic[0], scan.file_size - q);
       if (hit == nullptr) break;
-      q = static_cast<uint64_t>(static_cast<const char*>(hit) - rest.data());
+      q = static_cast<uint64_t>(static_cast<const char*>(hit) - all.data());
       if (q + jf::kHeaderSize > scan.file_size) break;
-      if (std::memcmp(rest.data() + q, magic, 4) != 0) continue;
+      if (std::memcmp(all.data() + q, magic, 4) != 0) continue;
       jf::RecordHeader h;
       if (!check(q, &h)) {
         scan.good_after_bad = q;
